@@ -1,0 +1,13 @@
+// Cooperative cancellation: the CLI installs a SIGINT/SIGTERM handler that sets a flag; long loops call
+// throw_if_cancelled() between work items so temporary files are cleaned up by their destructors.
+#pragma once
+
+namespace edgeq::core {
+
+void install_cancel_handler();
+bool cancel_requested();
+void request_cancel();
+/// Throws Error(Cancelled) if cancellation was requested.
+void throw_if_cancelled();
+
+}  // namespace edgeq::core
