@@ -19,6 +19,16 @@ int run_cli(int argc, char** argv) {
   Action action;
   add_simulate_command(app, action);
   add_display_command(app, action);
+  // Name an unknown command instead of CLI11's generic "a subcommand is required".
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!arg.empty() && arg[0] == '-') continue;
+    if (app.get_subcommands([&](const CLI::App* s) { return s->get_name() == arg; }).empty()) {
+      fmt::print(stderr, "edgeq: error: unknown command '{}' (see edgeq --help)\n", arg);
+      return 2;
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

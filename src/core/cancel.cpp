@@ -17,6 +17,7 @@ void install_cancel_handler() {
 }
 bool cancel_requested() { return g_cancel != 0; }
 void request_cancel() { g_cancel = 1; }
+void reset_cancel() { g_cancel = 0; }
 void throw_if_cancelled() {
   if (g_cancel) throw Error(Error::Kind::Cancelled, "interrupted");
 }

@@ -105,6 +105,7 @@ std::string EventFileReader::attribute_string(const std::string& name) const {
   h5::Handle ftype(H5Aget_type(attr), H5Tclose);
   if (H5Tget_class(ftype) != H5T_STRING) throw_input("{}: attribute '{}' is not a string", impl_->path, name);
   h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(mtype, H5Tget_cset(ftype));
   if (H5Tis_variable_str(ftype) > 0) {
     H5Tset_size(mtype, H5T_VARIABLE);
     char* ptr = nullptr;
@@ -139,7 +140,11 @@ std::vector<std::string> EventFileReader::attribute_strings(const std::string& n
   auto attr = impl_->open_attr(name);
   h5::Handle space(H5Aget_space(attr), H5Sclose);
   const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  h5::Handle ftype(H5Aget_type(attr), H5Tclose);
+  if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) <= 0)
+    throw_input("{}: attribute '{}' is not a list of variable-length strings", impl_->path, name);
   h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(mtype, H5Tget_cset(ftype));
   H5Tset_size(mtype, H5T_VARIABLE);
   std::vector<char*> ptrs(n, nullptr);
   h5::check_status(H5Aread(attr, mtype, ptrs.data()), "read attribute " + name);

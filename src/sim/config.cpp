@@ -159,7 +159,11 @@ void load_config_yaml_text(SimConfig& config, const std::string& text, const std
   }
   for (const auto& [key, node] : flat) {
     auto it = table.find(key);
-    if (it == table.end()) throw_input("{}: unknown configuration key '{}'", origin, key);
+    if (it == table.end()) {
+      for (const auto& [known, ref] : table)
+        if (known.rfind(key + ".", 0) == 0) throw_input("{}: '{}' must be a mapping", origin, key);
+      throw_input("{}: unknown configuration key '{}'", origin, key);
+    }
     std::visit(Assign{node, key, origin}, it->second);
   }
 }

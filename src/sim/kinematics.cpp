@@ -54,9 +54,10 @@ bool Generator::quasi_elastic(Interaction& ev, core::CounterRng& rng) const {
   // CC nu: n -> p. NC elastic: p or n by nucleon count (18 p, 22 n).
   ev.target_pdg = ev.cc ? pdg::kNeutron : (rng.uniform() < 18.0 / 40.0 ? pdg::kProton : pdg::kNeutron);
   const int out = ev.cc ? pdg::kProton : ev.target_pdg;
-  const double m = nucleon_mass(out);
+  const double m = nucleon_mass(out), m_target = nucleon_mass(ev.target_pdg);
   const double q2 = sample_dipole_q2(g.qe_axial_mass_gev * 1000.0, 4.0 * ev.nu_energy_mev * ev.nu_energy_mev, rng);
-  const double nu = q2 / (2.0 * m) + g.binding_energy_mev;
+  // Elastic on the struck nucleon at rest: W = m_out, so nu = (Q2 + m_out^2 - m_target^2) / (2 m_target).
+  const double nu = (q2 + m * m - m_target * m_target) / (2.0 * m_target) + g.binding_energy_mev;
   Vec3 q;
   if (!set_lepton(ev, nu, q2, rng, q)) return false;
   const Vec3 p = q + fermi_momentum(rng);

@@ -7,6 +7,8 @@ namespace edgeq::core {
 void install_cancel_handler();
 bool cancel_requested();
 void request_cancel();
+/// Clears a cancellation request (tests, or a caller that handled it).
+void reset_cancel();
 /// Throws Error(Cancelled) if cancellation was requested.
 void throw_if_cancelled();
 
