@@ -156,11 +156,14 @@ void Detector::add_noise_and_suppress(PlaneImages& out, core::CounterRng& rng) c
 namespace {
 template <typename T>
 void digitize_impl(const PlaneImages& images, double scale, std::span<T> out) {
-  constexpr double kMax = static_cast<double>(std::numeric_limits<T>::max());
-  const double inv = 1.0 / scale;
-  for (std::size_t i = 0; i < images.electrons.size(); ++i) {
-    const double v = std::round(images.electrons[i] * inv);
-    out[i] = static_cast<T>(std::clamp(v, 0.0, kMax));
+  // Round half up (values are >= 0 after zero suppression; negatives clamp to 0), saturate at the dtype max.
+  constexpr float kMax = static_cast<float>(std::numeric_limits<T>::max());
+  const auto inv = static_cast<float>(1.0 / scale);
+  const float* in = images.electrons.data();
+  const std::size_t n = images.electrons.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = std::clamp(in[i] * inv + 0.5f, 0.0f, kMax);
+    out[i] = static_cast<T>(v);
   }
 }
 }  // namespace

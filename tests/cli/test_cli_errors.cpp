@@ -65,3 +65,20 @@ TEST(CliErrors, DisplayBadInput) {
   expect_clean_failure("display " + (dir / "junk.h5").string() + " --out " + (dir / "e.png").string(), "not an HDF5", dir, 1);
   expect_clean_failure("display " + (dir / "none.h5").string() + " --out " + (dir / "e.png").string(), "not found", dir, 1);
 }
+
+// Ctrl-C during a long run: exit code 130 and no file, temporary or final, left behind.
+TEST(CliErrors, InterruptLeavesNoFile) {
+  TempDir dir;
+  const std::string cmd = "timeout --preserve-status -s INT 1 " + std::string(EDGEQ_BINARY) +
+                          " -q simulate --events 1000000 --threads 2 --out " + (dir / "big.h5").string() + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buf[256];
+  while (fgets(buf, sizeof buf, pipe)) output += buf;
+  const int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130) << output;
+  EXPECT_NE(output.find("interrupted"), std::string::npos) << output;
+  EXPECT_EQ(count_files(dir.path()), 0u);
+}
