@@ -1,5 +1,5 @@
-// bench/simulate: events per second for 3x200x200 events, end to end (generate, transport, detector, digitise,
-// compress, HDF5 write), plus the cost of each stage per event. Target: >= 300 events/s on 2 cores.
+// bench/simulate: events per second for 3x200x200 events, end to end (generate, transport, detector,
+// digitise, compress, HDF5 write), plus the cost of each stage per event. Target: >= 300 events/s on 2 cores.
 //   build/bench/bench_simulate [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
@@ -36,7 +36,13 @@ void BM_SimulateToFile(benchmark::State& state) {
   state.SetLabel(std::string(state.range(1) ? "DUNE" : "BNB") + " flux, " +
                  std::to_string(threads ? threads : std::thread::hardware_concurrency()) + " threads");
 }
-BENCHMARK(BM_SimulateToFile)->Args({1, 0})->Args({0, 0})->Args({0, 1})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK(BM_SimulateToFile)
+    ->Args({1, 0})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
 
 // Stages of one event on one thread (BNB flux), events cycling through the three classes.
 void BM_Stage(benchmark::State& state) {

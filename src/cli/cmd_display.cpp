@@ -56,20 +56,23 @@ int run_display(const DisplayOptions& o) {
     names = reader.attribute_strings("class_names");
   } catch (const Error&) {
   }
-  const std::string label_name = label >= 0 && label < static_cast<int>(names.size()) ? names[label] : "no class";
-  d.title = fmt::format("{}  event {}  label: {}", std::filesystem::path(o.file).filename().string(), o.index, label_name);
+  const std::string label_name =
+      label >= 0 && label < static_cast<int>(names.size()) ? names[label] : "no class";
+  d.title = fmt::format("{}  event {}  label: {}", std::filesystem::path(o.file).filename().string(), o.index,
+                        label_name);
   const auto i = o.index;
   const int mode = at_or<std::int32_t>(reader, "mode", i, -1);
   static const char* kModes[] = {"QE", "MEC", "RES", "DIS", "NC elastic"};
   const std::string mode_name = mode >= 0 && mode < 5 ? kModes[mode] : "gun";
   const int lepton = at_or<std::int32_t>(reader, "lepton_pdg", i, 0);
   d.subtitle = fmt::format(
-      "E_nu {:.2f} GeV, {}, lepton {} {:.2f} GeV (cos {:.2f}); {} p (>40 MeV), {} pi+-, {} pi0, {} n; visible {:.0f} MeV",
+      "E_nu {:.2f} GeV, {}, lepton {} {:.2f} GeV (cos {:.2f}); {} p (>40 MeV), {} pi+-, {} pi0, {} n; "
+      "visible {:.0f} MeV",
       at_or<float>(reader, "nu_energy_gev", i, 0.f), mode_name, lepton ? sim::particle_name(lepton) : "-",
       at_or<float>(reader, "lepton_energy_gev", i, 0.f), at_or<float>(reader, "lepton_cos_theta", i, 0.f),
-      at_or<std::int32_t>(reader, "n_protons_visible", i, 0), at_or<std::int32_t>(reader, "n_charged_pions", i, 0),
-      at_or<std::int32_t>(reader, "n_pi0", i, 0), at_or<std::int32_t>(reader, "n_neutrons", i, 0),
-      at_or<float>(reader, "visible_energy_mev", i, 0.f));
+      at_or<std::int32_t>(reader, "n_protons_visible", i, 0),
+      at_or<std::int32_t>(reader, "n_charged_pions", i, 0), at_or<std::int32_t>(reader, "n_pi0", i, 0),
+      at_or<std::int32_t>(reader, "n_neutrons", i, 0), at_or<float>(reader, "visible_energy_mev", i, 0.f));
   data::write_event_display_png(d, o.out);
   spdlog::info("wrote {}", o.out);
   return 0;
@@ -82,7 +85,9 @@ void add_display_command(CLI::App& app, Action& action) {
   cmd->add_option("file", opts->file, "HDF5 event file")->required();
   cmd->add_option("--index", opts->index, "Event index")->capture_default_str();
   cmd->add_option("--out", opts->out, "Output PNG")->required();
-  cmd->add_option("--scale", opts->scale, "Screen pixels per image pixel")->check(CLI::Range(1, 8))->capture_default_str();
+  cmd->add_option("--scale", opts->scale, "Screen pixels per image pixel")
+      ->check(CLI::Range(1, 8))
+      ->capture_default_str();
   cmd->add_flag("--force", opts->force, "Overwrite an existing PNG");
   cmd->callback([opts, &action] { action = [opts] { return run_display(*opts); }; });
 }

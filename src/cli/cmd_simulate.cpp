@@ -47,8 +47,8 @@ int run_simulate(const SimulateOptions& o) {
     for (std::uint32_t k = 0; k < 3; ++k) {
       if (parts[k].second < 0) continue;
       if (parts[k].second == 0) throw_input("--{} must be at least 1 event", parts[k].first);
-      jobs.push_back({dir / (std::string(parts[k].first) + ".h5"), static_cast<std::size_t>(parts[k].second), k + 1,
-                      parts[k].first});
+      jobs.push_back({dir / (std::string(parts[k].first) + ".h5"), static_cast<std::size_t>(parts[k].second),
+                      k + 1, parts[k].first});
     }
     if (!std::filesystem::exists(dir, ec)) {
       if (!std::filesystem::is_directory(dir.parent_path().empty() ? "." : dir.parent_path(), ec))
@@ -66,10 +66,12 @@ int run_simulate(const SimulateOptions& o) {
 
   nlohmann::ordered_json report = nlohmann::ordered_json::array();
   for (const auto& j : jobs) {
-    const auto s = simulate_to_file(config, j.path, j.events, o.seed, j.stream, o.threads, "simulate " + j.name);
-    spdlog::info("wrote {}: {} events in {:.1f} s ({:.0f} events/s, {:.1f} MiB; NC {}, numu CC {}, nue CC {})",
-                 j.path.string(), s.events, s.seconds, s.events_per_s, static_cast<double>(s.bytes) / (1 << 20),
-                 s.class_counts[0], s.class_counts[1], s.class_counts[2]);
+    const auto s =
+        simulate_to_file(config, j.path, j.events, o.seed, j.stream, o.threads, "simulate " + j.name);
+    spdlog::info(
+        "wrote {}: {} events in {:.1f} s ({:.0f} events/s, {:.1f} MiB; NC {}, numu CC {}, nue CC {})",
+        j.path.string(), s.events, s.seconds, s.events_per_s, static_cast<double>(s.bytes) / (1 << 20),
+        s.class_counts[0], s.class_counts[1], s.class_counts[2]);
     report.push_back({{"path", j.path.string()},
                       {"split", j.name},
                       {"events", s.events},
@@ -94,7 +96,8 @@ void add_simulate_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", opts->seed, "Random seed")->capture_default_str();
   cmd->add_option("--out", opts->out, "Output file (--events) or directory (--train/--val/--test)");
   cmd->add_option("--threads", opts->threads, "Worker threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--config", opts->config, "Simulation config YAML (overrides defaults; see docs/simulation.md)");
+  cmd->add_option("--config", opts->config,
+                  "Simulation config YAML (overrides defaults; see docs/simulation.md)");
   cmd->add_option("--flux", opts->flux, "Flux preset")->check(CLI::IsMember({"bnb", "dune"}));
   cmd->add_flag("--force", opts->force, "Overwrite existing output files");
   cmd->add_flag("--json", opts->json, "Print a JSON summary on stdout");

@@ -1,3 +1,5 @@
 #include "edgeq/cli/commands.hpp"
 
-int main(int argc, char** argv) { return edgeq::cli::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return edgeq::cli::run_cli(argc, argv);
+}

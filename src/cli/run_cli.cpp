@@ -41,7 +41,8 @@ int run_cli(int argc, char** argv) {
     fmt::print(stderr, "edgeq: error: {}\n", e.what());
     return 2;
   }
-  core::init_logging(quiet ? core::Verbosity::Quiet : (verbose ? core::Verbosity::Verbose : core::Verbosity::Normal));
+  core::init_logging(quiet ? core::Verbosity::Quiet
+                           : (verbose ? core::Verbosity::Verbose : core::Verbosity::Normal));
   core::install_cancel_handler();
   try {
     return action ? action() : 2;

@@ -19,7 +19,8 @@ struct EventTruthRow {
   float nu_energy_gev, q2_gev2, w_gev, lepton_energy_gev, lepton_cos_theta, visible_energy_mev;
   std::array<float, 3> vertex_cm;
   std::int32_t nu_pdg, ccnc, mode, target_pdg, lepton_pdg;
-  std::int32_t n_protons, n_protons_visible, n_neutrons, n_charged_pions, n_pi0, n_photons, n_muons, n_electrons;
+  std::int32_t n_protons, n_protons_visible, n_neutrons, n_charged_pions, n_pi0, n_photons, n_muons,
+      n_electrons;
   struct ParticleRow {
     std::int32_t pdg, from_fsi;
     float kinetic_mev;
@@ -40,7 +41,8 @@ EventTruthRow summarize(const sim::SimulatedEvent& ev) {
   r.lepton_energy_gev = static_cast<float>(t.lepton_energy_mev * 1e-3);
   r.lepton_cos_theta = static_cast<float>(t.lepton_cos_theta);
   r.visible_energy_mev = static_cast<float>(ev.deposited_mev);
-  r.vertex_cm = {static_cast<float>(t.vertex.x), static_cast<float>(t.vertex.y), static_cast<float>(t.vertex.z)};
+  r.vertex_cm = {static_cast<float>(t.vertex.x), static_cast<float>(t.vertex.y),
+                 static_cast<float>(t.vertex.z)};
   r.nu_pdg = t.nu_pdg;
   r.ccnc = t.mode == sim::Mode::Gun ? -1 : (t.cc ? 0 : 1);
   r.mode = static_cast<std::int32_t>(t.mode);
@@ -53,16 +55,32 @@ EventTruthRow summarize(const sim::SimulatedEvent& ev) {
         ++r.n_protons;
         if (p.kinetic_mev > kVisibleProtonMev) ++r.n_protons_visible;
         break;
-      case sim::pdg::kNeutron: ++r.n_neutrons; break;
-      case sim::pdg::kPiPlus: ++r.n_charged_pions; break;
-      case sim::pdg::kPi0: ++r.n_pi0; break;
-      case sim::pdg::kGamma: ++r.n_photons; break;
-      case sim::pdg::kMuMinus: ++r.n_muons; break;
-      case sim::pdg::kElectron: ++r.n_electrons; break;
-      default: break;
+      case sim::pdg::kNeutron:
+        ++r.n_neutrons;
+        break;
+      case sim::pdg::kPiPlus:
+        ++r.n_charged_pions;
+        break;
+      case sim::pdg::kPi0:
+        ++r.n_pi0;
+        break;
+      case sim::pdg::kGamma:
+        ++r.n_photons;
+        break;
+      case sim::pdg::kMuMinus:
+        ++r.n_muons;
+        break;
+      case sim::pdg::kElectron:
+        ++r.n_electrons;
+        break;
+      default:
+        break;
     }
-    r.particles.push_back({p.pdg, t.from_fsi.empty() ? 0 : t.from_fsi[i], static_cast<float>(p.kinetic_mev),
-                           {static_cast<float>(p.dir.x), static_cast<float>(p.dir.y), static_cast<float>(p.dir.z)}});
+    r.particles.push_back(
+        {p.pdg,
+         t.from_fsi.empty() ? 0 : t.from_fsi[i],
+         static_cast<float>(p.kinetic_mev),
+         {static_cast<float>(p.dir.x), static_cast<float>(p.dir.y), static_cast<float>(p.dir.z)}});
   }
   return r;
 }
@@ -76,7 +94,8 @@ std::vector<T> column(const std::vector<EventTruthRow>& rows, F f) {
 }
 
 void write_truth(data::EventFileWriter& w, const std::vector<EventTruthRow>& rows) {
-#define EDGEQ_F32(name) w.write_truth(#name, column<float>(rows, [](const auto& r, auto& o) { o.push_back(r.name); }))
+#define EDGEQ_F32(name) \
+  w.write_truth(#name, column<float>(rows, [](const auto& r, auto& o) { o.push_back(r.name); }))
 #define EDGEQ_I32(name) \
   w.write_truth(#name, column<std::int32_t>(rows, [](const auto& r, auto& o) { o.push_back(r.name); }))
   EDGEQ_F32(nu_energy_gev);
@@ -100,7 +119,11 @@ void write_truth(data::EventFileWriter& w, const std::vector<EventTruthRow>& row
   EDGEQ_I32(n_electrons);
 #undef EDGEQ_F32
 #undef EDGEQ_I32
-  w.write_truth("vertex_cm", column<float>(rows, [](const auto& r, auto& o) { o.insert(o.end(), r.vertex_cm.begin(), r.vertex_cm.end()); }), 3);
+  w.write_truth(
+      "vertex_cm",
+      column<float>(
+          rows, [](const auto& r, auto& o) { o.insert(o.end(), r.vertex_cm.begin(), r.vertex_cm.end()); }),
+      3);
   std::vector<std::int32_t> event, pdg, fsi, offsets{0};
   std::vector<float> kinetic, direction;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -130,8 +153,12 @@ SimulateStats simulate_to_file(const sim::SimConfig& config, const std::filesyst
   const sim::EventSimulator simulator(config);
   const auto labels = sim::class_sequence(config, n, seed, stream);
   const bool u16 = config.image.dtype == "uint16";
-  data::ImageLayout layout{n, 3, config.image.time_pixels, config.image.wires,
-                           u16 ? data::ImageDtype::UInt16 : data::ImageDtype::UInt8, config.image.compression_level};
+  data::ImageLayout layout{n,
+                           3,
+                           config.image.time_pixels,
+                           config.image.wires,
+                           u16 ? data::ImageDtype::UInt16 : data::ImageDtype::UInt8,
+                           config.image.compression_level};
   data::EventFileWriter writer(path, layout);
   core::ThreadPool pool(threads);
   std::vector<sim::SimulatedEvent> workspace(pool.size());
@@ -149,7 +176,8 @@ SimulateStats simulate_to_file(const sim::SimConfig& config, const std::filesyst
       simulator.simulate(seed, stream, i, labels[i], ev);
       auto& buf = raw[worker];
       if (u16)
-        simulator.detector().digitize(ev.images, std::span(reinterpret_cast<std::uint16_t*>(buf.data()), buf.size() / 2));
+        simulator.detector().digitize(
+            ev.images, std::span(reinterpret_cast<std::uint16_t*>(buf.data()), buf.size() / 2));
       else
         simulator.detector().digitize(ev.images, std::span(buf.data(), buf.size()));
       chunks[i - b0] = data::compress_chunk(buf, layout.deflate_level);
@@ -168,7 +196,8 @@ SimulateStats simulate_to_file(const sim::SimConfig& config, const std::filesyst
   writer.set_attribute("generator_config", sim::to_json(config));
   writer.set_attribute("seed", static_cast<std::int64_t>(seed));
   writer.set_attribute("stream", static_cast<std::int64_t>(stream));
-  writer.set_attribute("class_names", std::vector<std::string>{sim::kClassNames[0], sim::kClassNames[1], sim::kClassNames[2]});
+  writer.set_attribute(
+      "class_names", std::vector<std::string>{sim::kClassNames[0], sim::kClassNames[1], sim::kClassNames[2]});
   writer.set_attribute("plane_names", std::vector<std::string>{"U", "V", "Y"});
   writer.set_attribute("image_axes", std::string("event, plane, time, wire"));
   writer.set_attribute("adc_scale_e", config.image.adc_scale_e);

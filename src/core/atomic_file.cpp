@@ -23,8 +23,7 @@ void check_output_path(const fs::path& path, bool force) {
     throw_input("output file '{}' already exists (use --force to overwrite)", path.string());
   fs::path parent = path.parent_path();
   if (parent.empty()) parent = ".";
-  if (!fs::is_directory(parent, ec))
-    throw_input("output directory '{}' does not exist", parent.string());
+  if (!fs::is_directory(parent, ec)) throw_input("output directory '{}' does not exist", parent.string());
   if (access(parent.c_str(), W_OK) != 0)
     throw_input("output directory '{}' is not writable", parent.string());
 }

@@ -17,15 +17,25 @@ void init_logging(Verbosity v) {
   auto logger = spdlog::stderr_color_mt("edgeq");
   logger->set_pattern("[edgeq] %^%l%$: %v");
   switch (v) {
-    case Verbosity::Quiet: logger->set_level(spdlog::level::warn); break;
-    case Verbosity::Normal: logger->set_level(spdlog::level::info); break;
-    case Verbosity::Verbose: logger->set_level(spdlog::level::debug); break;
+    case Verbosity::Quiet:
+      logger->set_level(spdlog::level::warn);
+      break;
+    case Verbosity::Normal:
+      logger->set_level(spdlog::level::info);
+      break;
+    case Verbosity::Verbose:
+      logger->set_level(spdlog::level::debug);
+      break;
   }
   spdlog::set_default_logger(logger);
 }
 
-Verbosity verbosity() { return g_verbosity; }
+Verbosity verbosity() {
+  return g_verbosity;
+}
 
-bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
+bool stderr_is_tty() {
+  return isatty(STDERR_FILENO) == 1;
+}
 
 }  // namespace edgeq::core

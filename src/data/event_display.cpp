@@ -16,11 +16,8 @@ namespace edgeq::data {
 namespace {
 /// Viridis anchor colours (matplotlib's colormap at 0, 0.25, 0.5, 0.75, 1), linearly interpolated.
 std::array<double, 3> viridis(double t) {
-  static constexpr std::array<std::array<double, 3>, 5> kAnchors{{{0x44, 0x01, 0x54},
-                                                                 {0x3b, 0x52, 0x8b},
-                                                                 {0x21, 0x91, 0x8c},
-                                                                 {0x5e, 0xc9, 0x62},
-                                                                 {0xfd, 0xe7, 0x25}}};
+  static constexpr std::array<std::array<double, 3>, 5> kAnchors{
+      {{0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25}}};
   t = std::clamp(t, 0.0, 1.0) * 4.0;
   const auto i = std::min<std::size_t>(3, static_cast<std::size_t>(t));
   const double f = t - static_cast<double>(i);
@@ -32,8 +29,10 @@ std::array<double, 3> viridis(double t) {
 using Surface = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
 using Context = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
 
-void text(cairo_t* cr, double x, double y, const std::string& s, double size, double align = 0.0, bool bold = false) {
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+void text(cairo_t* cr, double x, double y, const std::string& s, double size, double align = 0.0,
+          bool bold = false) {
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, size);
   cairo_text_extents_t ext;
   cairo_text_extents(cr, s.c_str(), &ext);
@@ -88,9 +87,11 @@ void write_event_display_png(const EventDisplay& d, const std::filesystem::path&
         const int y0 = top + (d.height - 1 - r) * s;  // time increases upward
         for (int dy = 0; dy < s; ++dy)
           for (int dx = 0; dx < s; ++dx) {
-            auto* px = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y0 + dy) * stride) + x0 + c * s + dx;
-            *px = (static_cast<std::uint32_t>(rgb[0] * 255) << 16) | (static_cast<std::uint32_t>(rgb[1] * 255) << 8) |
-                  static_cast<std::uint32_t>(rgb[2] * 255);
+            auto* px =
+                reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y0 + dy) * stride) + x0 +
+                c * s + dx;
+            *px = (static_cast<std::uint32_t>(rgb[0] * 255) << 16) |
+                  (static_cast<std::uint32_t>(rgb[1] * 255) << 8) | static_cast<std::uint32_t>(rgb[2] * 255);
           }
       }
   }
@@ -103,7 +104,8 @@ void write_event_display_png(const EventDisplay& d, const std::filesystem::path&
     const double x0 = left + p * (panel_w + gap);
     cairo_rectangle(c, x0 - 0.5, top - 0.5, panel_w + 1, panel_h + 1);
     cairo_stroke(c);
-    text(c, x0 + panel_w / 2.0, top - 10, p < static_cast<int>(d.plane_names.size()) ? d.plane_names[p] : "", 15, 0.5, true);
+    text(c, x0 + panel_w / 2.0, top - 10, p < static_cast<int>(d.plane_names.size()) ? d.plane_names[p] : "",
+         15, 0.5, true);
     const int step = d.width >= 100 ? 50 : 10;
     for (int w = 0; w <= d.width; w += step) {
       const double x = x0 + w * s;

@@ -49,7 +49,8 @@ EventFileReader::EventFileReader(const std::filesystem::path& path) : impl_(std:
   impl_->fid = h5::Handle(fid, H5Fclose);
   impl_->images = impl_->open_dataset("/images");
   const auto d = impl_->dims(impl_->images);
-  if (d.size() != 4) throw_input("{}: /images must be 4-D [N, planes, H, W] (rank {})", path.string(), d.size());
+  if (d.size() != 4)
+    throw_input("{}: /images must be 4-D [N, planes, H, W] (rank {})", path.string(), d.size());
   h5::Handle type(H5Dget_type(impl_->images), H5Tclose);
   if (H5Tget_class(type) != H5T_INTEGER || H5Tget_sign(type) != H5T_SGN_NONE || H5Tget_size(type) > 2)
     throw_input("{}: /images must be uint8 or uint16", path.string());
@@ -63,13 +64,17 @@ EventFileReader::EventFileReader(const std::filesystem::path& path) : impl_(std:
 
 EventFileReader::~EventFileReader() = default;
 
-const ImageLayout& EventFileReader::layout() const { return impl_->layout; }
+const ImageLayout& EventFileReader::layout() const {
+  return impl_->layout;
+}
 
 std::vector<std::uint16_t> EventFileReader::read_image(std::size_t index) const {
   const auto& l = impl_->layout;
-  if (index >= l.events) throw_input("{}: event index {} out of range (file has {} events)", impl_->path, index, l.events);
+  if (index >= l.events)
+    throw_input("{}: event index {} out of range (file has {} events)", impl_->path, index, l.events);
   const hsize_t start[4] = {index, 0, 0, 0};
-  const hsize_t count[4] = {1, static_cast<hsize_t>(l.planes), static_cast<hsize_t>(l.height), static_cast<hsize_t>(l.width)};
+  const hsize_t count[4] = {1, static_cast<hsize_t>(l.planes), static_cast<hsize_t>(l.height),
+                            static_cast<hsize_t>(l.width)};
   h5::Handle fspace(H5Dget_space(impl_->images), H5Sclose);
   H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, count, nullptr);
   h5::Handle mspace(H5Screate_simple(4, count, nullptr), H5Sclose);

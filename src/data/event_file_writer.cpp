@@ -9,7 +9,9 @@
 
 namespace edgeq::data {
 
-std::size_t dtype_size(ImageDtype t) { return t == ImageDtype::UInt8 ? 1 : 2; }
+std::size_t dtype_size(ImageDtype t) {
+  return t == ImageDtype::UInt8 ? 1 : 2;
+}
 
 std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, int level) {
   if (level <= 0) return {raw.begin(), raw.end()};
@@ -29,7 +31,9 @@ hid_t check(hid_t id, const std::string& what) {
 void check_status(herr_t status, const std::string& what) {
   if (status < 0) throw_internal("HDF5: {} failed", what);
 }
-void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silence_errors() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 }  // namespace h5
 
 struct EventFileWriter::Impl {
@@ -40,21 +44,25 @@ struct EventFileWriter::Impl {
 
   h5::Handle create_dataset(const std::string& path, hid_t type, const std::vector<hsize_t>& dims,
                             const std::vector<hsize_t>& chunk, int deflate) {
-    h5::Handle space(h5::check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "dataspace"),
-                     H5Sclose);
+    h5::Handle space(
+        h5::check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "dataspace"),
+        H5Sclose);
     h5::Handle dcpl(h5::check(H5Pcreate(H5P_DATASET_CREATE), "dcpl"), H5Pclose);
     h5::check_status(H5Pset_obj_track_times(dcpl, false), "track times");
     h5::check_status(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunk " + path);
-    if (deflate > 0) h5::check_status(H5Pset_deflate(dcpl, static_cast<unsigned>(deflate)), "deflate " + path);
+    if (deflate > 0)
+      h5::check_status(H5Pset_deflate(dcpl, static_cast<unsigned>(deflate)), "deflate " + path);
     h5::Handle lcpl(h5::check(H5Pcreate(H5P_LINK_CREATE), "lcpl"), H5Pclose);
     h5::check_status(H5Pset_create_intermediate_group(lcpl, 1), "intermediate groups");
-    return h5::Handle(h5::check(H5Dcreate2(fid, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), "create " + path),
-                      H5Dclose);
+    return h5::Handle(
+        h5::check(H5Dcreate2(fid, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), "create " + path),
+        H5Dclose);
   }
 
   template <typename T>
   void write_table(const std::string& path, hid_t type, std::span<const T> values, std::size_t width) {
-    if (width == 0 || values.size() % width != 0) throw_internal("dataset {}: {} values not rows of {}", path, values.size(), width);
+    if (width == 0 || values.size() % width != 0)
+      throw_internal("dataset {}: {} values not rows of {}", path, values.size(), width);
     const hsize_t rows = values.size() / width;
     std::vector<hsize_t> dims{rows}, chunk{std::max<hsize_t>(1, std::min<hsize_t>(rows, 8192))};
     if (width > 1) {
@@ -62,7 +70,8 @@ struct EventFileWriter::Impl {
       chunk.push_back(width);
     }
     auto ds = create_dataset(path, type, dims, chunk, 4);
-    if (rows > 0) h5::check_status(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write " + path);
+    if (rows > 0)
+      h5::check_status(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write " + path);
   }
 };
 
@@ -78,7 +87,8 @@ EventFileWriter::EventFileWriter(const std::filesystem::path& path, const ImageL
   const hid_t type = layout.dtype == ImageDtype::UInt8 ? H5T_STD_U8LE : H5T_STD_U16LE;
   const auto p = static_cast<hsize_t>(layout.planes), h = static_cast<hsize_t>(layout.height),
              w = static_cast<hsize_t>(layout.width);
-  impl_->images = impl_->create_dataset("/images", type, {layout.events, p, h, w}, {1, p, h, w}, layout.deflate_level);
+  impl_->images =
+      impl_->create_dataset("/images", type, {layout.events, p, h, w}, {1, p, h, w}, layout.deflate_level);
 }
 
 EventFileWriter::~EventFileWriter() = default;
@@ -98,14 +108,16 @@ void EventFileWriter::write_truth(const std::string& name, std::span<const float
   impl_->write_table("/truth/" + name, H5T_IEEE_F32LE, values, width);
 }
 
-void EventFileWriter::write_truth(const std::string& name, std::span<const std::int32_t> values, std::size_t width) {
+void EventFileWriter::write_truth(const std::string& name, std::span<const std::int32_t> values,
+                                  std::size_t width) {
   impl_->write_table("/truth/" + name, H5T_STD_I32LE, values, width);
 }
 
 namespace {
 void write_attr(hid_t fid, const std::string& name, hid_t type, hid_t space, const void* data) {
-  h5::Handle attr(h5::check(H5Acreate2(fid, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name),
-                  H5Aclose);
+  h5::Handle attr(
+      h5::check(H5Acreate2(fid, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attribute " + name),
+      H5Aclose);
   h5::check_status(H5Awrite(attr, type, data), "write attribute " + name);
 }
 h5::Handle utf8_string_type() {

@@ -97,7 +97,8 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::st
              const std::string& origin) {
   if (!node.IsMap()) throw_input("{}: '{}' must be a mapping", origin, prefix.empty() ? "<root>" : prefix);
   for (const auto& kv : node) {
-    const std::string key = prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
+    const std::string key =
+        prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
     if (kv.second.IsMap())
       flatten(kv.second, key, out, origin);
     else
@@ -113,7 +114,8 @@ struct Assign {
   void operator()(T* field) const {
     try {
       if constexpr (std::is_same_v<T, std::array<double, 3>>) {
-        if (!node.IsSequence() || node.size() != 3) throw_input("{}: '{}' must be a list of 3 numbers", origin, key);
+        if (!node.IsSequence() || node.size() != 3)
+          throw_input("{}: '{}' must be a list of 3 numbers", origin, key);
         for (std::size_t k = 0; k < 3; ++k) (*field)[k] = node[k].as<double>();
       } else {
         *field = node.as<T>();

@@ -47,7 +47,8 @@ void validate(const SimConfig& c) {
   if (g.pion_absorption + g.pion_charge_exchange + g.pion_inelastic > 1.0)
     throw_input("config: pion absorption + charge exchange + inelastic probabilities exceed 1");
   const int gun = parse_particle(g.gun_particle);  // throws for an unknown particle
-  if (gun == pdg::kNuE || gun == pdg::kNuMu) throw_input("config: gun particle '{}' would leave no trace", g.gun_particle);
+  if (gun == pdg::kNuE || gun == pdg::kNuMu)
+    throw_input("config: gun particle '{}' would leave no trace", g.gun_particle);
   positive(g.gun_kinetic_mev, "generator.gun_kinetic_mev");
   const auto& dir = g.gun_direction;
   if (!(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2] > 0))
@@ -74,7 +75,8 @@ void validate(const SimConfig& c) {
 
   const auto& d = c.detector;
   for (int k = 0; k < 3; ++k)
-    if (!(d.tpc_max_cm[k] > d.tpc_min_cm[k])) throw_input("config: 'detector.tpc_max_cm' must exceed tpc_min_cm");
+    if (!(d.tpc_max_cm[k] > d.tpc_min_cm[k]))
+      throw_input("config: 'detector.tpc_max_cm' must exceed tpc_min_cm");
   positive(d.electric_field_kv_cm, "detector.electric_field_kv_cm");
   positive(d.drift_velocity_cm_us, "detector.drift_velocity_cm_us");
   positive(d.electron_lifetime_ms, "detector.electron_lifetime_ms");
@@ -88,7 +90,8 @@ void validate(const SimConfig& c) {
   non_negative(d.birks_k, "detector.birks_k");
   positive(d.wire_pitch_mm, "detector.wire_pitch_mm");
   for (double a : d.plane_angles_deg)
-    if (!(a > -90 && a <= 90)) throw_input("config: 'detector.plane_angles_deg' must be in (-90, 90] (got {})", a);
+    if (!(a > -90 && a <= 90))
+      throw_input("config: 'detector.plane_angles_deg' must be in (-90, 90] (got {})", a);
   positive(d.tick_us, "detector.tick_us");
   if (d.ticks_per_pixel < 1 || d.ticks_per_pixel > 64)
     throw_input("config: 'detector.ticks_per_pixel' must be in [1, 64] (got {})", d.ticks_per_pixel);

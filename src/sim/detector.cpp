@@ -10,7 +10,9 @@ namespace {
 constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
 constexpr std::size_t kNormalBits = 12;
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
 
 std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -27,7 +29,8 @@ Detector::Detector(const SimConfig& config) : config_(config) {
     sin_[p] = std::sin(d.plane_angles_deg[p] * kDegToRad);
   }
   pixel_us_ = d.tick_us * d.ticks_per_pixel;
-  // SP smearing: fraction of a Gaussian (sigma = sp_time_sigma) centred at phase f in row 0 falling in rows -1..1.
+  // SP smearing: fraction of a Gaussian (sigma = sp_time_sigma) centred at phase f in row 0 falling in rows
+  // -1..1.
   const double s = d.sp_time_sigma_us / pixel_us_;
   for (int k = 0; k < kPhases; ++k) {
     const double f = (k + 0.5) / kPhases;
@@ -59,7 +62,9 @@ double Detector::electrons(double de, double dedx) const {
   return recombination(dedx) * de / (config_.medium.w_ion_ev * 1e-6);
 }
 
-double Detector::plane_coordinate(int plane, const Vec3& p) const { return p.z * cos_[plane] + p.y * sin_[plane]; }
+double Detector::plane_coordinate(int plane, const Vec3& p) const {
+  return p.z * cos_[plane] + p.y * sin_[plane];
+}
 
 double Detector::drift_time_us(const Vec3& p) const {
   return (p.x - config_.detector.tpc_min_cm[0]) / config_.detector.drift_velocity_cm_us;
@@ -73,7 +78,8 @@ double Detector::noise_sigma(int plane) const {
 bool Detector::dead_wire(int plane, long wire) const {
   const double f = config_.detector.dead_wire_fraction;
   if (f <= 0) return false;
-  const std::uint64_t h = splitmix64((static_cast<std::uint64_t>(plane) << 48) ^ static_cast<std::uint64_t>(wire));
+  const std::uint64_t h =
+      splitmix64((static_cast<std::uint64_t>(plane) << 48) ^ static_cast<std::uint64_t>(wire));
   return static_cast<double>(h >> 11) * 0x1.0p-53 < f;
 }
 
@@ -98,7 +104,8 @@ void Detector::render(const std::vector<Deposit>& deposits, const Vec3& vertex, 
       const Vec3 at = dep.start + (dep.end - dep.start) * ((c + rng.uniform()) / n);
       const double t_drift = drift_time_us(at);
       const double t_s = std::max(t_drift, 0.0) * 1e-6;
-      const double sl = std::sqrt(2.0 * d.diffusion_long_cm2_s * t_s), st = std::sqrt(2.0 * d.diffusion_trans_cm2_s * t_s);
+      const double sl = std::sqrt(2.0 * d.diffusion_long_cm2_s * t_s),
+                   st = std::sqrt(2.0 * d.diffusion_trans_cm2_s * t_s);
       const double q = q_total / n * std::exp(-t_drift / lifetime_us);
       const double t = t_drift + rng.normal() * sl / d.drift_velocity_cm_us;
       const Vec3 landed{at.x, at.y + st * rng.normal(), at.z + st * rng.normal()};
@@ -112,7 +119,8 @@ void Detector::render(const std::vector<Deposit>& deposits, const Vec3& vertex, 
         if (col < 0 || col >= out.width || dead_wire(p, wire)) continue;
         for (int k = -1; k <= 1; ++k) {
           const int r = row + k;
-          if (r >= 0 && r < out.height) out.at(p, r, static_cast<int>(col)) += static_cast<float>(q) * w[k + 1];
+          if (r >= 0 && r < out.height)
+            out.at(p, r, static_cast<int>(col)) += static_cast<float>(q) * w[k + 1];
         }
       }
     }

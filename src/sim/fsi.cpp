@@ -8,8 +8,12 @@
 namespace edgeq::sim {
 
 namespace {
-bool is_pion(int c) { return c == pdg::kPiPlus || c == pdg::kPiMinus || c == pdg::kPi0; }
-bool is_nucleon(int c) { return c == pdg::kProton || c == pdg::kNeutron; }
+bool is_pion(int c) {
+  return c == pdg::kPiPlus || c == pdg::kPiMinus || c == pdg::kPi0;
+}
+bool is_nucleon(int c) {
+  return c == pdg::kProton || c == pdg::kNeutron;
+}
 constexpr double kTwoPi = 2.0 * 3.14159265358979323846;
 }  // namespace
 
@@ -43,7 +47,8 @@ void Generator::final_state_interactions(Interaction& ev, core::CounterRng& rng)
         continue;
       }
       if (r < g.pion_absorption + g.pion_charge_exchange) {
-        const int new_code = code == pdg::kPi0 ? (rng.uniform() < 0.5 ? pdg::kPiPlus : pdg::kPiMinus) : pdg::kPi0;
+        const int new_code =
+            code == pdg::kPi0 ? (rng.uniform() < 0.5 ? pdg::kPiPlus : pdg::kPiMinus) : pdg::kPi0;
         p.kinetic_mev = std::max(1.0, p.kinetic_mev + particle_mass(code) - particle_mass(new_code));
         p.pdg = new_code;
         out.push_back(p);

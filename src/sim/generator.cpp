@@ -10,12 +10,18 @@ namespace edgeq::sim {
 
 const char* mode_name(Mode m) {
   switch (m) {
-    case Mode::QE: return "QE";
-    case Mode::MEC: return "MEC";
-    case Mode::RES: return "RES";
-    case Mode::DIS: return "DIS";
-    case Mode::NCElastic: return "NC elastic";
-    case Mode::Gun: break;
+    case Mode::QE:
+      return "QE";
+    case Mode::MEC:
+      return "MEC";
+    case Mode::RES:
+      return "RES";
+    case Mode::DIS:
+      return "DIS";
+    case Mode::NCElastic:
+      return "NC elastic";
+    case Mode::Gun:
+      break;
   }
   return "gun";
 }
@@ -23,18 +29,26 @@ const char* mode_name(Mode m) {
 Generator::Generator(const SimConfig& config) : config_(config) {}
 
 double Generator::channel_xsec(Mode mode, bool cc, double e) {
-  auto rise = [e](double threshold, double scale) { return e > threshold ? 1.0 - std::exp(-(e - threshold) / scale) : 0.0; };
+  auto rise = [e](double threshold, double scale) {
+    return e > threshold ? 1.0 - std::exp(-(e - threshold) / scale) : 0.0;
+  };
   const double qe = rise(0.12, 0.25);
   const double res = rise(0.35, 0.8);
   const double dis = e > 0.75 ? (e - 0.75) * rise(0.75, 0.8) : 0.0;
   // Tuned so that the BNB-like flux gives QE 42%, MEC 16%, RES 33%, DIS 8.5% of numu CC (reference mix).
   switch (mode) {
-    case Mode::QE: return cc ? 0.60 * qe : 0.0;
-    case Mode::MEC: return cc ? 0.32 * rise(0.2, 0.5) : 0.0;
-    case Mode::RES: return cc ? 1.05 * res : 0.32 * res;
-    case Mode::DIS: return cc ? dis : 0.30 * dis;
-    case Mode::NCElastic: return cc ? 0.0 : 0.25 * qe;
-    case Mode::Gun: break;
+    case Mode::QE:
+      return cc ? 0.60 * qe : 0.0;
+    case Mode::MEC:
+      return cc ? 0.32 * rise(0.2, 0.5) : 0.0;
+    case Mode::RES:
+      return cc ? 1.05 * res : 0.32 * res;
+    case Mode::DIS:
+      return cc ? dis : 0.30 * dis;
+    case Mode::NCElastic:
+      return cc ? 0.0 : 0.25 * qe;
+    case Mode::Gun:
+      break;
   }
   return 0.0;
 }
@@ -97,7 +111,8 @@ Interaction Generator::gun(core::CounterRng& rng) const {
   p.pdg = parse_particle(g.gun_particle);
   p.pos = ev.vertex;
   p.kinetic_mev = g.gun_kinetic_mev;
-  p.dir = g.gun_isotropic ? random_direction(rng) : Vec3{g.gun_direction[0], g.gun_direction[1], g.gun_direction[2]}.unit();
+  p.dir = g.gun_isotropic ? random_direction(rng)
+                          : Vec3{g.gun_direction[0], g.gun_direction[1], g.gun_direction[2]}.unit();
   ev.final_state.push_back(p);
   ev.from_fsi.push_back(0);
   return ev;
@@ -142,11 +157,16 @@ Interaction Generator::generate(EventClass cls, core::CounterRng& rng) const {
 bool Generator::kinematics(Interaction& ev, core::CounterRng& rng) const {
   switch (ev.mode) {
     case Mode::QE:
-    case Mode::NCElastic: return quasi_elastic(ev, rng);
-    case Mode::MEC: return two_nucleon(ev, rng);
-    case Mode::RES: return resonance(ev, rng);
-    case Mode::DIS: return deep_inelastic(ev, rng);
-    case Mode::Gun: break;
+    case Mode::NCElastic:
+      return quasi_elastic(ev, rng);
+    case Mode::MEC:
+      return two_nucleon(ev, rng);
+    case Mode::RES:
+      return resonance(ev, rng);
+    case Mode::DIS:
+      return deep_inelastic(ev, rng);
+    case Mode::Gun:
+      break;
   }
   return false;
 }

@@ -14,7 +14,9 @@ using namespace phys;
 namespace {
 constexpr double kDeltaMass = 1232.0, kDeltaWidth = 117.0;  // PDG
 
-double nucleon_mass(int code) { return code == pdg::kProton ? kProtonMass : kNeutronMass; }
+double nucleon_mass(int code) {
+  return code == pdg::kProton ? kProtonMass : kNeutronMass;
+}
 
 /// Q2 [MeV2] from the dipole-like density (1 + Q2/MA2)^-4 on [0, q2_max] (closed-form inverse CDF).
 double sample_dipole_q2(double ma_mev, double q2_max, core::CounterRng& rng) {
@@ -24,7 +26,9 @@ double sample_dipole_q2(double ma_mev, double q2_max, core::CounterRng& rng) {
   return a * (std::pow(1.0 - u * (1.0 - tail), -1.0 / 3.0) - 1.0);
 }
 
-Particle hadron(int code, const FourVec& p4) { return make_particle(code, Vec3{}, p4); }
+Particle hadron(int code, const FourVec& p4) {
+  return make_particle(code, Vec3{}, p4);
+}
 }  // namespace
 
 Vec3 Generator::fermi_momentum(core::CounterRng& rng) const {
@@ -55,7 +59,8 @@ bool Generator::quasi_elastic(Interaction& ev, core::CounterRng& rng) const {
   ev.target_pdg = ev.cc ? pdg::kNeutron : (rng.uniform() < 18.0 / 40.0 ? pdg::kProton : pdg::kNeutron);
   const int out = ev.cc ? pdg::kProton : ev.target_pdg;
   const double m = nucleon_mass(out), m_target = nucleon_mass(ev.target_pdg);
-  const double q2 = sample_dipole_q2(g.qe_axial_mass_gev * 1000.0, 4.0 * ev.nu_energy_mev * ev.nu_energy_mev, rng);
+  const double q2 =
+      sample_dipole_q2(g.qe_axial_mass_gev * 1000.0, 4.0 * ev.nu_energy_mev * ev.nu_energy_mev, rng);
   // Elastic on the struck nucleon at rest: W = m_out, so nu = (Q2 + m_out^2 - m_target^2) / (2 m_target).
   const double nu = (q2 + m * m - m_target * m_target) / (2.0 * m_target) + g.binding_energy_mev;
   Vec3 q;
@@ -90,7 +95,8 @@ bool Generator::two_nucleon(Interaction& ev, core::CounterRng& rng) const {
 
 bool Generator::resonance(Interaction& ev, core::CounterRng& rng) const {
   const auto& g = config_.generator;
-  const bool on_proton = ev.cc ? rng.uniform() < (3.0 * 18.0) / (3.0 * 18.0 + 22.0) : rng.uniform() < 18.0 / 40.0;
+  const bool on_proton =
+      ev.cc ? rng.uniform() < (3.0 * 18.0) / (3.0 * 18.0 + 22.0) : rng.uniform() < 18.0 / 40.0;
   ev.target_pdg = on_proton ? pdg::kProton : pdg::kNeutron;
   const double m_n = nucleon_mass(ev.target_pdg);
   // W from a Breit-Wigner truncated to [N pi threshold, DIS boundary].
@@ -99,13 +105,15 @@ bool Generator::resonance(Interaction& ev, core::CounterRng& rng) const {
   for (int i = 0; i < 1000 && !(w > w_lo && w < w_hi); ++i)
     w = kDeltaMass + 0.5 * kDeltaWidth * std::tan(3.14159265358979323846 * (rng.uniform() - 0.5));
   if (!(w > w_lo && w < w_hi)) return false;
-  const double q2 = sample_dipole_q2(g.res_axial_mass_gev * 1000.0, 4.0 * ev.nu_energy_mev * ev.nu_energy_mev, rng);
+  const double q2 =
+      sample_dipole_q2(g.res_axial_mass_gev * 1000.0, 4.0 * ev.nu_energy_mev * ev.nu_energy_mev, rng);
   const double nu = (w * w - m_n * m_n + q2) / (2.0 * m_n);
   Vec3 q;
   if (!set_lepton(ev, nu, q2, rng, q)) return false;
   const Vec3 p_had = q + fermi_momentum(rng);
   const FourVec delta{std::sqrt(w * w + p_had.dot(p_had)), p_had};
-  // Isospin (Clebsch-Gordan): Delta++ -> p pi+; Delta+ -> p pi0 (2/3), n pi+ (1/3); Delta0 -> n pi0 (2/3), p pi- (1/3).
+  // Isospin (Clebsch-Gordan): Delta++ -> p pi+; Delta+ -> p pi0 (2/3), n pi+ (1/3); Delta0 -> n pi0 (2/3), p
+  // pi- (1/3).
   int nucleon = pdg::kProton, pion = pdg::kPiPlus;
   const bool two_thirds = rng.uniform() < 2.0 / 3.0;
   if (ev.cc && on_proton) {
@@ -175,8 +183,8 @@ bool Generator::deep_inelastic(Interaction& ev, core::CounterRng& rng) const {
   }
   if (mass_sum() >= w) return false;
 
-  // Phase-space-like momenta in the hadronic rest frame: isotropic, exponential magnitudes, momentum balanced,
-  // then scaled so the energies add up to W (no leading-particle effect).
+  // Phase-space-like momenta in the hadronic rest frame: isotropic, exponential magnitudes, momentum
+  // balanced, then scaled so the energies add up to W (no leading-particle effect).
   std::vector<Vec3> p(codes.size());
   Vec3 sum;
   for (auto& v : p) {

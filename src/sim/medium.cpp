@@ -74,7 +74,9 @@ double Medium::klein_nishina_cm2(double e) {
          ((1.0 + k) / (k * k) * (2.0 * (1.0 + k) / a - l / k) + l / (2.0 * k) - (1.0 + 3.0 * k) / (a * a));
 }
 
-double Medium::compton_mu(double e) const { return n_e_ * klein_nishina_cm2(e); }
+double Medium::compton_mu(double e) const {
+  return n_e_ * klein_nishina_cm2(e);
+}
 
 double Medium::pair_mu(double e) const {
   if (e <= 2.0 * kElectronMass) return 0.0;
@@ -115,7 +117,9 @@ RangeTable::RangeTable(const Medium& medium, double mass, bool is_electron) {
     const double t = t_lo * std::exp(step * i);
     // Simpson integration of dT / (dE/dx) on [prev_t, t].
     const double a = prev_t, b = t, mid = 0.5 * (a + b);
-    auto inv = [&](double tt) { return 1.0 / std::max(medium.dedx(std::max(tt, 1e-6), mass, is_electron), 1e-6); };
+    auto inv = [&](double tt) {
+      return 1.0 / std::max(medium.dedx(std::max(tt, 1e-6), mass, is_electron), 1e-6);
+    };
     if (i > 0) range += (b - a) / 6.0 * (inv(a) + 4.0 * inv(mid) + inv(b));
     prev_t = t;
     log_t_.push_back(std::log(t));

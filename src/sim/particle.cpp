@@ -61,7 +61,8 @@ int parse_particle(std::string_view name) {
   int code = 0;
   const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), code);
   if (ec == std::errc() && ptr == name.data() + name.size() && find(code)) return code;
-  throw_input("unknown particle '{}' (known: e-, e+, mu-, mu+, gamma, pi0, pi+, pi-, p, n or a PDG code)", name);
+  throw_input("unknown particle '{}' (known: e-, e+, mu-, mu+, gamma, pi0, pi+, pi-, p, n or a PDG code)",
+              name);
 }
 
 }  // namespace edgeq::sim

@@ -44,7 +44,8 @@ std::vector<EventClass> class_sequence(const SimConfig& config, std::size_t n, s
     assigned += count[c];
   }
   while (assigned < n) {
-    const auto c = static_cast<std::size_t>(std::max_element(remainder.begin(), remainder.end()) - remainder.begin());
+    const auto c =
+        static_cast<std::size_t>(std::max_element(remainder.begin(), remainder.end()) - remainder.begin());
     ++count[c];
     remainder[c] = -1.0;
     ++assigned;

@@ -10,7 +10,9 @@ namespace edgeq::sim {
 using namespace phys;
 namespace {
 constexpr double kTwoPi = 2.0 * 3.14159265358979323846;
-double momentum(double t, double m) { return std::sqrt(t * (t + 2.0 * m)); }
+double momentum(double t, double m) {
+  return std::sqrt(t * (t + 2.0 * m));
+}
 }  // namespace
 
 Transport::Transport(const SimConfig& config)
@@ -23,33 +25,43 @@ Transport::Transport(const SimConfig& config)
 
 const RangeTable& Transport::range_table(int code) const {
   switch (std::abs(code)) {
-    case pdg::kElectron: return electron_range_;
-    case pdg::kMuMinus: return muon_range_;
-    case pdg::kPiPlus: return pion_range_;
-    case pdg::kProton: return proton_range_;
-    default: throw_input("no range table for particle {}", particle_name(code));
+    case pdg::kElectron:
+      return electron_range_;
+    case pdg::kMuMinus:
+      return muon_range_;
+    case pdg::kPiPlus:
+      return pion_range_;
+    case pdg::kProton:
+      return proton_range_;
+    default:
+      throw_input("no range table for particle {}", particle_name(code));
   }
 }
 
 bool Transport::inside(const Vec3& p) const {
   const auto& d = config_.detector;
-  return p.x >= d.tpc_min_cm[0] && p.x <= d.tpc_max_cm[0] && p.y >= d.tpc_min_cm[1] && p.y <= d.tpc_max_cm[1] &&
-         p.z >= d.tpc_min_cm[2] && p.z <= d.tpc_max_cm[2];
+  return p.x >= d.tpc_min_cm[0] && p.x <= d.tpc_max_cm[0] && p.y >= d.tpc_min_cm[1] &&
+         p.y <= d.tpc_max_cm[1] && p.z >= d.tpc_min_cm[2] && p.z <= d.tpc_max_cm[2];
 }
 
 void Transport::deposit_point(const Vec3& at, double e, double dedx, std::vector<Deposit>& out) const {
   if (e > 0 && inside(at)) out.push_back(Deposit{at, at, e, dedx});
 }
 
-void Transport::run(const std::vector<Particle>& primaries, core::CounterRng& rng, std::vector<Deposit>& out) const {
+void Transport::run(const std::vector<Particle>& primaries, core::CounterRng& rng,
+                    std::vector<Deposit>& out) const {
   std::vector<Particle> stack(primaries.rbegin(), primaries.rend());
   while (!stack.empty()) {
     Particle p = stack.back();
     stack.pop_back();
     if (!inside(p.pos)) continue;
     switch (p.pdg) {
-      case pdg::kGamma: photon(p, stack, rng, out); break;
-      case pdg::kNeutron: neutron(p, stack, rng, out); break;
+      case pdg::kGamma:
+        photon(p, stack, rng, out);
+        break;
+      case pdg::kNeutron:
+        neutron(p, stack, rng, out);
+        break;
       case pdg::kPi0: {
         Particle g1, g2;
         decay_pi0(p, rng, g1, g2);
@@ -58,8 +70,11 @@ void Transport::run(const std::vector<Particle>& primaries, core::CounterRng& rn
         break;
       }
       case pdg::kNuE:
-      case pdg::kNuMu: break;
-      default: charged(p, stack, rng, out); break;
+      case pdg::kNuMu:
+        break;
+      default:
+        charged(p, stack, rng, out);
+        break;
     }
   }
 }
@@ -88,7 +103,8 @@ void Transport::charged(Particle p, std::vector<Particle>& stack, core::CounterR
     double step = std::min(max_step, std::max(0.02, 0.2 * range));
     if (range <= step) {  // last step: the particle stops within it (Bragg peak resolved by shrinking steps)
       const Vec3 end = p.pos + p.dir * range;
-      if (inside(end)) out.push_back(Deposit{p.pos, end, p.kinetic_mev, p.kinetic_mev / std::max(range, 1e-3)});
+      if (inside(end))
+        out.push_back(Deposit{p.pos, end, p.kinetic_mev, p.kinetic_mev / std::max(range, 1e-3)});
       p.pos = end;
       p.kinetic_mev = 0;
       break;
@@ -103,19 +119,23 @@ void Transport::charged(Particle p, std::vector<Particle>& stack, core::CounterR
     const double tcut = std::min(tc.delta_ray_cut_mev, tmax);
     const double xi = medium_.xi(beta2, step);
     double de = medium_.dedx(t, m, is_e, tcut) * step;
-    de += std::sqrt(xi * tcut * (1.0 - 0.5 * beta2)) * rng.normal();  // Bohr straggling of the restricted loss
+    de +=
+        std::sqrt(xi * tcut * (1.0 - 0.5 * beta2)) * rng.normal();  // Bohr straggling of the restricted loss
     de = std::clamp(de, 0.0, t);
     double remaining = t - de;
     // Delta rays above the cut, dN/dT = xi / T^2 (spin terms neglected).
     if (tmax > tc.delta_ray_cut_mev) {
       const unsigned n = rng.poisson(xi * (1.0 / tc.delta_ray_cut_mev - 1.0 / tmax));
       for (unsigned k = 0; k < n; ++k) {
-        const double td = 1.0 / (1.0 / tc.delta_ray_cut_mev - rng.uniform() * (1.0 / tc.delta_ray_cut_mev - 1.0 / tmax));
+        const double td =
+            1.0 / (1.0 / tc.delta_ray_cut_mev - rng.uniform() * (1.0 / tc.delta_ray_cut_mev - 1.0 / tmax));
         if (td >= remaining) continue;
         remaining -= td;
-        const double cos_t = std::min(1.0, (td / momentum(td, kElectronMass)) * (momentum(tmax, kElectronMass) / tmax));
+        const double cos_t =
+            std::min(1.0, (td / momentum(td, kElectronMass)) * (momentum(tmax, kElectronMass) / tmax));
         const Vec3 at = p.pos + p.dir * (rng.uniform() * step);
-        stack.push_back(Particle{pdg::kElectron, at, deflect(p.dir, cos_t, kTwoPi * rng.uniform()), td, p.generation + 1});
+        stack.push_back(Particle{pdg::kElectron, at, deflect(p.dir, cos_t, kTwoPi * rng.uniform()), td,
+                                 p.generation + 1});
       }
     }
     // Bremsstrahlung (electrons): discrete photons above brems_cut, complete-screening spectrum.
@@ -129,7 +149,8 @@ void Transport::charged(Particle p, std::vector<Particle>& stack, core::CounterR
           if (rng.uniform() * (4.0 / 3.0) < 4.0 / 3.0 - 4.0 / 3.0 * y + y * y) break;
         }
         remaining -= k;
-        stack.push_back(Particle{pdg::kGamma, p.pos + p.dir * (rng.uniform() * step), p.dir, k, p.generation + 1});
+        stack.push_back(
+            Particle{pdg::kGamma, p.pos + p.dir * (rng.uniform() * step), p.dir, k, p.generation + 1});
       }
     }
     const Vec3 end = p.pos + p.dir * step;

@@ -70,10 +70,12 @@ void Transport::photon(Particle p, std::vector<Particle>& stack, core::CounterRn
       while (rng.uniform() > 1.0 - (4.0 / 3.0) * eps * (1.0 - eps));
       const double e1 = eps * e, e2 = e - e1;
       const double phi = kTwoPi * rng.uniform();
-      const double th1 = kElectronMass / e1 * std::abs(rng.normal()), th2 = kElectronMass / e2 * std::abs(rng.normal());
-      stack.push_back(Particle{pdg::kElectron, p.pos, deflect(p.dir, std::cos(th1), phi), e1 - kElectronMass, p.generation + 1});
-      stack.push_back(
-          Particle{pdg::kPositron, p.pos, deflect(p.dir, std::cos(th2), phi + kTwoPi / 2), e2 - kElectronMass, p.generation + 1});
+      const double th1 = kElectronMass / e1 * std::abs(rng.normal()),
+                   th2 = kElectronMass / e2 * std::abs(rng.normal());
+      stack.push_back(Particle{pdg::kElectron, p.pos, deflect(p.dir, std::cos(th1), phi), e1 - kElectronMass,
+                               p.generation + 1});
+      stack.push_back(Particle{pdg::kPositron, p.pos, deflect(p.dir, std::cos(th2), phi + kTwoPi / 2),
+                               e2 - kElectronMass, p.generation + 1});
       return;
     }
     double cos_t;
@@ -86,14 +88,16 @@ void Transport::photon(Particle p, std::vector<Particle>& stack, core::CounterRn
   }
 }
 
-void Transport::neutron(Particle p, std::vector<Particle>& stack, core::CounterRng& rng, std::vector<Deposit>&) const {
+void Transport::neutron(Particle p, std::vector<Particle>& stack, core::CounterRng& rng,
+                        std::vector<Deposit>&) const {
   const auto& tc = config_.transport;
   while (p.kinetic_mev > tc.neutron_cut_mev) {
     p.pos += p.dir * rng.exponential(tc.neutron_interaction_length_cm);
     if (!inside(p.pos)) return;
     if (rng.uniform() < 0.5) {  // quasi-elastic knock-out of a proton (visible recoil)
       const double t_p = p.kinetic_mev * rng.uniform(0.05, 0.5);
-      stack.push_back(Particle{pdg::kProton, p.pos, deflect(p.dir, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform()), t_p,
+      stack.push_back(Particle{pdg::kProton, p.pos,
+                               deflect(p.dir, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform()), t_p,
                                p.generation + 1});
       p.kinetic_mev -= t_p + config_.generator.binding_energy_mev * 0.3;
     } else {  // inelastic: nuclear de-excitation photon(s), e.g. 1.46 MeV lines
@@ -122,7 +126,9 @@ void Transport::stopped(const Particle& p, std::vector<Particle>& stack, core::C
         stack.push_back(Particle{pdg::kElectron, p.pos, random_direction(rng), sample_michel_energy(rng), g});
       }
       break;
-    case pdg::kPiPlus: stack.push_back(Particle{pdg::kMuPlus, p.pos, random_direction(rng), kPiMuKinetic, g}); break;
+    case pdg::kPiPlus:
+      stack.push_back(Particle{pdg::kMuPlus, p.pos, random_direction(rng), kPiMuKinetic, g});
+      break;
     case pdg::kPiMinus: {  // nuclear capture star: a few low-energy protons and neutrons
       const unsigned np = rng.poisson(0.8), nn = 1 + rng.poisson(1.5);
       for (unsigned k = 0; k < np; ++k)
@@ -137,7 +143,8 @@ void Transport::stopped(const Particle& p, std::vector<Particle>& stack, core::C
       stack.push_back(Particle{pdg::kGamma, p.pos, d * -1.0, kElectronMass, g});
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -149,7 +156,8 @@ void Transport::hadronic(Particle& p, std::vector<Particle>& stack, core::Counte
   if (pion && r < 0.35) {  // absorption: the pion energy goes to nucleons
     const double avail = p.kinetic_mev + kChargedPionMass - 2.0 * eb;
     const double f = rng.uniform(0.2, 0.8);
-    stack.push_back(Particle{pdg::kProton, p.pos, deflect(p.dir, rng.uniform(-0.3, 1.0), kTwoPi * rng.uniform()), f * avail, g});
+    stack.push_back(Particle{pdg::kProton, p.pos,
+                             deflect(p.dir, rng.uniform(-0.3, 1.0), kTwoPi * rng.uniform()), f * avail, g});
     stack.push_back(Particle{pdg::kNeutron, p.pos, random_direction(rng), (1.0 - f) * avail, g});
     return;
   }
@@ -163,7 +171,8 @@ void Transport::hadronic(Particle& p, std::vector<Particle>& stack, core::Counte
   p.dir = deflect(p.dir, rng.uniform(pion ? -0.2 : 0.3, 1.0), kTwoPi * rng.uniform());
   const int knocked = rng.uniform() < 0.5 ? pdg::kProton : pdg::kNeutron;
   if (lost > eb)
-    stack.push_back(Particle{knocked, p.pos, deflect(p.dir, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform()), lost - eb, g});
+    stack.push_back(Particle{knocked, p.pos, deflect(p.dir, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform()),
+                             lost - eb, g});
   stack.push_back(p);
 }
 

@@ -72,9 +72,11 @@ TEST(Simulate, FileContentsAndTruth) {
 
 TEST(Simulate, SplitsUseDisjointStreams) {
   TempDir dir;
-  const auto r = run_edgeq("-q simulate --train 12 --val 6 --test 6 --seed 3 --threads 2 --out " + (dir / "ds").string());
+  const auto r = run_edgeq("-q simulate --train 12 --val 6 --test 6 --seed 3 --threads 2 --out " +
+                           (dir / "ds").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  data::EventFileReader train(dir / "ds" / "train.h5"), val(dir / "ds" / "val.h5"), test(dir / "ds" / "test.h5");
+  data::EventFileReader train(dir / "ds" / "train.h5"), val(dir / "ds" / "val.h5"),
+      test(dir / "ds" / "test.h5");
   EXPECT_EQ(train.size(), 12u);
   EXPECT_EQ(val.size(), 6u);
   EXPECT_EQ(test.size(), 6u);
@@ -92,18 +94,21 @@ TEST(Simulate, JsonSummaryAndDisplay) {
   const auto r = run_edgeq("-q simulate --events 6 --seed 8 --json --out " + (dir / "e.h5").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"events_per_s\""), std::string::npos);
-  const auto d = run_edgeq("-q display " + (dir / "e.h5").string() + " --index 2 --out " + (dir / "e.png").string());
+  const auto d =
+      run_edgeq("-q display " + (dir / "e.h5").string() + " --index 2 --out " + (dir / "e.png").string());
   ASSERT_EQ(d.exit_code, 0) << d.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "e.png"));
-  const auto bad = run_edgeq("display " + (dir / "e.h5").string() + " --index 6 --out " + (dir / "f.png").string());
+  const auto bad =
+      run_edgeq("display " + (dir / "e.h5").string() + " --index 6 --out " + (dir / "f.png").string());
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("out of range"), std::string::npos);
 }
 
 TEST(Simulate, GunModeAndUint16) {
   TempDir dir;
-  std::ofstream(dir / "gun.yaml") << "generator:\n  mode: gun\n  gun_particle: e-\n  gun_kinetic_mev: 300\nimage:\n"
-                                     "  dtype: uint16\n  adc_scale_e: 50\n";
+  std::ofstream(dir / "gun.yaml")
+      << "generator:\n  mode: gun\n  gun_particle: e-\n  gun_kinetic_mev: 300\nimage:\n"
+         "  dtype: uint16\n  adc_scale_e: 50\n";
   const auto r = run_edgeq("-q simulate --events 4 --config " + (dir / "gun.yaml").string() + " --out " +
                            (dir / "g.h5").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -21,7 +21,8 @@ void round_trip(ImageDtype dtype, int level) {
     EventFileWriter w(path, layout);
     for (std::size_t e = 0; e < 4; ++e) {
       std::vector<T> img(3 * 5 * 6);
-      for (std::size_t k = 0; k < img.size(); ++k) img[k] = static_cast<T>((k * 7 + e * 13) % 250 + (sizeof(T) == 2 ? 1000 : 0));
+      for (std::size_t k = 0; k < img.size(); ++k)
+        img[k] = static_cast<T>((k * 7 + e * 13) % 250 + (sizeof(T) == 2 ? 1000 : 0));
       images.push_back(img);
       const auto* bytes = reinterpret_cast<const unsigned char*>(img.data());
       w.write_image_chunk(e, compress_chunk({bytes, img.size() * sizeof(T)}, level));
@@ -63,14 +64,16 @@ void round_trip(ImageDtype dtype, int level) {
 }
 }  // namespace
 
-TEST(EventFile, RoundTripUint8Deflate) { round_trip<std::uint8_t>(ImageDtype::UInt8, 4); }
-TEST(EventFile, RoundTripUint16Uncompressed) { round_trip<std::uint16_t>(ImageDtype::UInt16, 0); }
+TEST(EventFile, RoundTripUint8Deflate) {
+  round_trip<std::uint8_t>(ImageDtype::UInt8, 4);
+}
+TEST(EventFile, RoundTripUint16Uncompressed) {
+  round_trip<std::uint16_t>(ImageDtype::UInt16, 0);
+}
 
 TEST(EventFile, UncommittedWriterLeavesNothing) {
   test::TempDir dir;
-  {
-    EventFileWriter w(dir / "x.h5", ImageLayout{2, 3, 4, 4, ImageDtype::UInt8, 1});
-  }
+  { EventFileWriter w(dir / "x.h5", ImageLayout{2, 3, 4, 4, ImageDtype::UInt8, 1}); }
   EXPECT_EQ(test::count_files(dir.path()), 0u);
 }
 

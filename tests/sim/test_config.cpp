@@ -30,8 +30,9 @@ TEST(Config, DefaultsAreValid) {
 
 TEST(Config, YamlOverridesOnlyGivenKeys) {
   SimConfig c;
-  load_config_yaml_text(c, "detector:\n  wire_pitch_mm: 4.7\n  plane_angles_deg: [35.7, -35.7, 0]\nimage:\n  dtype: uint16\n",
-                        "t");
+  load_config_yaml_text(
+      c, "detector:\n  wire_pitch_mm: 4.7\n  plane_angles_deg: [35.7, -35.7, 0]\nimage:\n  dtype: uint16\n",
+      "t");
   EXPECT_DOUBLE_EQ(c.detector.wire_pitch_mm, 4.7);
   EXPECT_DOUBLE_EQ(c.detector.plane_angles_deg[0], 35.7);
   EXPECT_EQ(c.image.dtype, "uint16");

@@ -57,7 +57,8 @@ TEST(Pi0, OpeningAngleMinimum) {
     }
     std::sort(angles.begin(), angles.end());
     EXPECT_GE(angles.front(), expected_min - 0.05) << "E = " << e;
-    EXPECT_LT(angles[angles.size() / 10], expected_min * 1.10) << "E = " << e;  // Jacobian peak at the minimum
+    EXPECT_LT(angles[angles.size() / 10], expected_min * 1.10)
+        << "E = " << e;  // Jacobian peak at the minimum
   }
   EXPECT_NEAR(2.0 * std::asin(phys::kNeutralPionMass / 300.0) * kRadToDeg, 53.6, 0.5);
   EXPECT_NEAR(2.0 * std::asin(phys::kNeutralPionMass / 1000.0) * kRadToDeg, 15.5, 0.1);
@@ -151,6 +152,7 @@ TEST(Proton, BraggPeak) {
     if (s > length - 1.0) end_e += d.energy_mev, end_l += l;
     s += l;
   }
-  EXPECT_NEAR(start_e / start_l, 4.54, 0.6);  // ~dE/dx at 200 MeV (reference check value), restricted + straggling
+  EXPECT_NEAR(start_e / start_l, 4.54,
+              0.6);  // ~dE/dx at 200 MeV (reference check value), restricted + straggling
   EXPECT_GT(end_e / end_l, 3.0 * start_e / start_l);
 }

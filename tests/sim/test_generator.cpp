@@ -81,7 +81,8 @@ TEST(Generator, QuasiElasticEnergyReconstruction) {
     const double el = ev.lepton_energy_mev, ml = phys::kMuonMass;
     const double pl = std::sqrt(el * el - ml * ml);
     const double mn = phys::kNeutronMass;
-    const double e_rec = (2 * mn * el - (mn * mn + ml * ml - m * m)) / (2 * (mn - el + pl * ev.lepton_cos_theta));
+    const double e_rec =
+        (2 * mn * el - (mn * mn + ml * ml - m * m)) / (2 * (mn - el + pl * ev.lepton_cos_theta));
     EXPECT_NEAR(e_rec, ev.nu_energy_mev, 1e-6 * ev.nu_energy_mev);
     ++checked;
   }

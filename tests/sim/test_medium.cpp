@@ -10,7 +10,9 @@
 using namespace edgeq::sim;
 
 namespace {
-double kinetic_from_momentum(double p, double m) { return std::sqrt(p * p + m * m) - m; }
+double kinetic_from_momentum(double p, double m) {
+  return std::sqrt(p * p + m * m) - m;
+}
 const Medium& argon() {
   static const Medium m(MediumConfig{});
   return m;
@@ -33,7 +35,8 @@ TEST(Bethe, ProtonCheckValues) {
   const double t[] = {20, 50, 100, 200, 400};
   const double expected[] = {25.3, 12.3, 7.29, 4.54, 3.09};
   for (int i = 0; i < 5; ++i)
-    EXPECT_NEAR(argon().dedx(t[i], phys::kProtonMass, false), expected[i], 0.02 * expected[i]) << "T = " << t[i];
+    EXPECT_NEAR(argon().dedx(t[i], phys::kProtonMass, false), expected[i], 0.02 * expected[i])
+        << "T = " << t[i];
 }
 
 // Minimum ionising muon: 2.104 MeV/cm at p = 355 MeV/c (reference table; PDG atomic-nuclear properties
@@ -78,7 +81,8 @@ TEST(Range, ChargedPionWithin5Percent) {
 
 TEST(Range, InverseIsConsistent) {
   const RangeTable table(argon(), phys::kMuonMass, false);
-  for (double t : {1.0, 10.0, 100.0, 1000.0}) EXPECT_NEAR(table.kinetic_for_range(table.range_cm(t)), t, 1e-3 * t);
+  for (double t : {1.0, 10.0, 100.0, 1000.0})
+    EXPECT_NEAR(table.kinetic_for_range(table.range_cm(t)), t, 1e-3 * t);
 }
 
 // Highland (PDG eq. 34.15): 500 MeV/c muon over 14 cm (one X0) -> 13.6/(beta p) = 28 mrad (reference).
@@ -88,10 +92,16 @@ TEST(Scattering, HighlandExample) {
 }
 
 // Klein-Nishina: sigma(1 MeV) = 0.2112 barn per electron (closed form; NIST XCOM incoherent, unbound).
-TEST(Photon, KleinNishinaAt1MeV) { EXPECT_NEAR(Medium::klein_nishina_cm2(1.0) * 1e24, 0.2112, 0.001); }
+TEST(Photon, KleinNishinaAt1MeV) {
+  EXPECT_NEAR(Medium::klein_nishina_cm2(1.0) * 1e24, 0.2112, 0.001);
+}
 
 // Thomson limit 8/3 pi r_e^2 = 0.6652 barn.
-TEST(Photon, KleinNishinaThomsonLimit) { EXPECT_NEAR(Medium::klein_nishina_cm2(1e-4) * 1e24, 0.6652, 0.001); }
+TEST(Photon, KleinNishinaThomsonLimit) {
+  EXPECT_NEAR(Medium::klein_nishina_cm2(1e-4) * 1e24, 0.6652, 0.001);
+}
 
 // High-energy pair attenuation 7/(9 X0) (PDG eq. 34.31): mean free path 9/7 X0 = 18.0 cm.
-TEST(Photon, PairMeanFreePathHighEnergy) { EXPECT_NEAR(1.0 / argon().pair_mu(1e6), 18.0, 0.01); }
+TEST(Photon, PairMeanFreePathHighEnergy) {
+  EXPECT_NEAR(1.0 / argon().pair_mu(1e6), 18.0, 0.01);
+}

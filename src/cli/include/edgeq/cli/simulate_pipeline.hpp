@@ -19,8 +19,8 @@ struct SimulateStats {
 
 /// Simulates `events` events into `path` (atomically). The caller has validated the output path.
 /// stream: 0 = single file, 1/2/3 = train/val/test (disjoint random streams).
-SimulateStats simulate_to_file(const sim::SimConfig& config, const std::filesystem::path& path, std::size_t events,
-                               std::uint64_t seed, std::uint32_t stream, std::size_t threads,
-                               const std::string& progress_label = "simulate");
+SimulateStats simulate_to_file(const sim::SimConfig& config, const std::filesystem::path& path,
+                               std::size_t events, std::uint64_t seed, std::uint32_t stream,
+                               std::size_t threads, const std::string& progress_label = "simulate");
 
 }  // namespace edgeq::cli

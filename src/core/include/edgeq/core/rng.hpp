@@ -16,7 +16,8 @@ namespace edgeq::core {
 class CounterRng {
  public:
   CounterRng(std::uint64_t seed, std::uint32_t stream, std::uint64_t index)
-      : key_{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32) ^ (stream * 0x9E3779B9u)},
+      : key_{static_cast<std::uint32_t>(seed),
+             static_cast<std::uint32_t>(seed >> 32) ^ (stream * 0x9E3779B9u)},
         index_(index) {}
 
   /// A new independent generator for a sub-stream (e.g. one per particle), keyed off this one.

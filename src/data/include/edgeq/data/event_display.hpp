@@ -12,9 +12,9 @@ namespace edgeq::data {
 
 struct EventDisplay {
   int planes = 3, height = 0, width = 0;  ///< height = time pixels, width = wires
-  std::vector<std::uint16_t> image;      ///< [planes][height][width]
+  std::vector<std::uint16_t> image;       ///< [planes][height][width]
   std::vector<std::string> plane_names{"U (induction)", "V (induction)", "Y (collection)"};
-  double adc_scale_e = 0;                 ///< electrons per image unit (0: unknown)
+  double adc_scale_e = 0;  ///< electrons per image unit (0: unknown)
   int ticks_per_pixel = 1;
   std::string title;
   std::string subtitle;

@@ -1,7 +1,7 @@
 // Simulation configuration. Defaults describe a MicroBooNE-like detector and a BNB-like beam; every value can
 // be overridden from YAML (`edgeq simulate --config sim.yaml`) and the effective configuration is recorded as
-// JSON in each output file. Units are in the names. Sources of defaults: ../shared/reference/lartpc-physics.md
-// and docs/simulation.md.
+// JSON in each output file. Units are in the names. Sources of defaults:
+// ../shared/reference/lartpc-physics.md and docs/simulation.md.
 #pragma once
 
 #include <array>
@@ -44,10 +44,10 @@ struct GeneratorConfig {
 };
 
 struct MediumConfig {
-  double density_g_cm3 = 1.396;      ///< LArSoft larproperties.fcl
-  double mean_excitation_ev = 188.0; ///< LArSoft / Geant4
-  double radiation_length_cm = 14.0; ///< PDG: 19.55 g/cm2
-  double w_ion_ev = 23.6;            ///< energy per electron-ion pair, Phys.Rev.A 10, 1452
+  double density_g_cm3 = 1.396;       ///< LArSoft larproperties.fcl
+  double mean_excitation_ev = 188.0;  ///< LArSoft / Geant4
+  double radiation_length_cm = 14.0;  ///< PDG: 19.55 g/cm2
+  double w_ion_ev = 23.6;             ///< energy per electron-ion pair, Phys.Rev.A 10, 1452
 };
 
 struct TransportConfig {
@@ -65,7 +65,8 @@ struct TransportConfig {
 };
 
 struct DetectorConfig {
-  std::array<double, 3> tpc_min_cm{0.0, -116.5, 0.0};  ///< MicroBooNE active volume, x = drift (anode at x min)
+  std::array<double, 3> tpc_min_cm{0.0, -116.5,
+                                   0.0};  ///< MicroBooNE active volume, x = drift (anode at x min)
   std::array<double, 3> tpc_max_cm{256.35, 116.5, 1036.8};
   double electric_field_kv_cm = 0.273;
   double drift_velocity_cm_us = 0.1098;
@@ -73,9 +74,9 @@ struct DetectorConfig {
   double diffusion_long_cm2_s = 4.0;
   double diffusion_trans_cm2_s = 8.8;
   std::string recombination = "modified_box";  ///< or "birks"
-  double box_alpha = 0.930;                     ///< ArgoNeuT, JINST 8 P08005
-  double box_beta = 0.212;                      ///< (kV/cm)(g/cm2)/MeV
-  double birks_a = 0.800;                       ///< ICARUS, NIM A523 (2004) 275
+  double box_alpha = 0.930;                    ///< ArgoNeuT, JINST 8 P08005
+  double box_beta = 0.212;                     ///< (kV/cm)(g/cm2)/MeV
+  double birks_a = 0.800;                      ///< ICARUS, NIM A523 (2004) 275
   double birks_k = 0.0486;
   double wire_pitch_mm = 3.0;
   std::array<double, 3> plane_angles_deg{60.0, -60.0, 0.0};  ///< U, V, Y (collection)

@@ -18,7 +18,8 @@ inline constexpr double kElectronRadiusCm = 2.8179403262e-13;
 inline constexpr double kAvogadro = 6.02214076e23;
 
 /// Michel electron endpoint (m_mu^2 + m_e^2) / (2 m_mu) = 52.83 MeV.
-inline constexpr double kMichelEndpoint = (kMuonMass * kMuonMass + kElectronMass * kElectronMass) / (2 * kMuonMass);
+inline constexpr double kMichelEndpoint =
+    (kMuonMass * kMuonMass + kElectronMass * kElectronMass) / (2 * kMuonMass);
 /// pi0 -> gamma gamma branching ratio 98.823% (PDG); the Dalitz mode is treated as gamma gamma.
 inline constexpr double kPi0GammaGammaBR = 0.98823;
 

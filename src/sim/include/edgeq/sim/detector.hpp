@@ -7,8 +7,8 @@
 //
 // Raw waveforms are not simulated: the image is the output of signal processing (deconvolution of field and
 // electronics response plus a Gaussian software filter, as Wire-Cell does), modelled as charge smeared by the
-// SP time resolution plus post-SP noise: white on the collection plane, low-frequency correlated and larger on
-// the induction planes (integrating the deconvolved bipolar response amplifies low frequencies).
+// SP time resolution plus post-SP noise: white on the collection plane, low-frequency correlated and larger
+// on the induction planes (integrating the deconvolved bipolar response amplifies low frequencies).
 #pragma once
 
 #include <array>
@@ -23,7 +23,7 @@
 namespace edgeq::sim {
 
 struct PlaneImages {
-  int height = 0, width = 0;  ///< time pixels, wires
+  int height = 0, width = 0;     ///< time pixels, wires
   std::vector<float> electrons;  ///< [3][height][width]
   float& at(int plane, int row, int col) {
     return electrons[(static_cast<std::size_t>(plane) * height + row) * width + col];
@@ -48,8 +48,8 @@ class Detector {
 
   /// Renders deposits into images around `vertex`. With add_noise false, images hold the exact SP charge
   /// (no noise, no zero suppression): used by tests of the charge scale.
-  void render(const std::vector<Deposit>& deposits, const Vec3& vertex, core::CounterRng& rng, PlaneImages& out,
-              bool add_noise = true) const;
+  void render(const std::vector<Deposit>& deposits, const Vec3& vertex, core::CounterRng& rng,
+              PlaneImages& out, bool add_noise = true) const;
   /// Digitises electrons to image units (round(e / adc_scale), clamped to the dtype range).
   void digitize(const PlaneImages& images, std::span<std::uint8_t> out) const;
   void digitize(const PlaneImages& images, std::span<std::uint16_t> out) const;
@@ -61,8 +61,9 @@ class Detector {
   std::array<double, 3> cos_, sin_;
   double pixel_us_;
   static constexpr int kPhases = 32;
-  std::array<std::array<float, 3>, kPhases> time_weights_;  ///< SP smearing over rows -1, 0, +1 per sub-pixel phase
-  std::vector<float> normal_table_;                          ///< inverse normal CDF for fast noise
+  std::array<std::array<float, 3>, kPhases>
+      time_weights_;                 ///< SP smearing over rows -1, 0, +1 per sub-pixel phase
+  std::vector<float> normal_table_;  ///< inverse normal CDF for fast noise
 };
 
 }  // namespace edgeq::sim

@@ -1,5 +1,5 @@
-// Neutrino-argon interaction generator (compact, GENIE-inspired; see docs/simulation.md for what is and is not
-// modelled). The neutrino beam travels along +z. Energies in MeV unless a name says GeV.
+// Neutrino-argon interaction generator (compact, GENIE-inspired; see docs/simulation.md for what is and is
+// not modelled). The neutrino beam travels along +z. Energies in MeV unless a name says GeV.
 #pragma once
 
 #include <vector>

@@ -1,6 +1,6 @@
-// One simulated event end to end: generator -> transport -> detector. Every random draw of event `index` comes
-// from CounterRng(seed, stream, index) (sub-streams for generator, transport and detector), so an event is the
-// same whichever thread simulates it and whatever events are simulated before it.
+// One simulated event end to end: generator -> transport -> detector. Every random draw of event `index`
+// comes from CounterRng(seed, stream, index) (sub-streams for generator, transport and detector), so an event
+// is the same whichever thread simulates it and whatever events are simulated before it.
 #pragma once
 
 #include <array>
@@ -17,8 +17,8 @@ namespace edgeq::sim {
 struct SimulatedEvent {
   EventClass label = kGun;
   Interaction truth;
-  double deposited_mev = 0;      ///< energy deposited in the TPC active volume
-  std::vector<Deposit> deposits; ///< kept for reuse of its capacity
+  double deposited_mev = 0;       ///< energy deposited in the TPC active volume
+  std::vector<Deposit> deposits;  ///< kept for reuse of its capacity
   PlaneImages images;
 };
 
@@ -41,8 +41,9 @@ class EventSimulator {
   Detector detector_;
 };
 
-/// Labels for events 0..n-1: exact counts in proportion to `fractions` (largest remainders), in a seeded random
-/// order. Gun mode gives all -1.
-std::vector<EventClass> class_sequence(const SimConfig& config, std::size_t n, std::uint64_t seed, std::uint32_t stream);
+/// Labels for events 0..n-1: exact counts in proportion to `fractions` (largest remainders), in a seeded
+/// random order. Gun mode gives all -1.
+std::vector<EventClass> class_sequence(const SimConfig& config, std::size_t n, std::uint64_t seed,
+                                       std::uint32_t stream);
 
 }  // namespace edgeq::sim

@@ -44,9 +44,12 @@ class Transport {
   static void decay_pi0(const Particle& pi0, core::CounterRng& rng, Particle& g1, Particle& g2);
 
  private:
-  void charged(Particle p, std::vector<Particle>& stack, core::CounterRng& rng, std::vector<Deposit>& out) const;
-  void photon(Particle p, std::vector<Particle>& stack, core::CounterRng& rng, std::vector<Deposit>& out) const;
-  void neutron(Particle p, std::vector<Particle>& stack, core::CounterRng& rng, std::vector<Deposit>& out) const;
+  void charged(Particle p, std::vector<Particle>& stack, core::CounterRng& rng,
+               std::vector<Deposit>& out) const;
+  void photon(Particle p, std::vector<Particle>& stack, core::CounterRng& rng,
+              std::vector<Deposit>& out) const;
+  void neutron(Particle p, std::vector<Particle>& stack, core::CounterRng& rng,
+               std::vector<Deposit>& out) const;
   void stopped(const Particle& p, std::vector<Particle>& stack, core::CounterRng& rng) const;
   void hadronic(Particle& p, std::vector<Particle>& stack, core::CounterRng& rng) const;
   void deposit_point(const Vec3& at, double e, double dedx, std::vector<Deposit>& out) const;

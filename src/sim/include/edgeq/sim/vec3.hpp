@@ -67,8 +67,8 @@ inline FourVec boost(const FourVec& v, const Vec3& beta) {
 inline void two_body_decay(const FourVec& parent, double m1, double m2, core::CounterRng& rng, FourVec& out1,
                            FourVec& out2) {
   const double M = parent.mass();
-  const double pstar = std::sqrt(std::max(0.0, (M * M - (m1 + m2) * (m1 + m2)) * (M * M - (m1 - m2) * (m1 - m2)))) /
-                       (2 * M);
+  const double pstar =
+      std::sqrt(std::max(0.0, (M * M - (m1 + m2) * (m1 + m2)) * (M * M - (m1 - m2) * (m1 - m2)))) / (2 * M);
   const Vec3 dir = random_direction(rng);
   FourVec a{std::sqrt(pstar * pstar + m1 * m1), dir * pstar};
   FourVec b{std::sqrt(pstar * pstar + m2 * m2), dir * -pstar};
