@@ -27,9 +27,16 @@ void Generator::final_state_interactions(Interaction& ev, core::CounterRng& rng)
     out.push_back(Particle{code, ev.vertex, dir, t, 0});
     changed.push_back(1);
   };
-  auto knock_out = [&](double t_transfer, const Vec3& around) {
-    const int code = rng.uniform() < 0.5 ? pdg::kProton : pdg::kNeutron;
-    emit(code, t_transfer - eb, deflect(around, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform()));
+  // Inelastic scattering: the hadron loses 20%..max_loss of its energy, is deflected (cos theta >= min_cos)
+  // and knocks out a nucleon that carries the lost energy minus the binding energy.
+  auto scatter = [&](Particle p, double max_loss, double min_cos) {
+    const double lost = p.kinetic_mev * rng.uniform(0.2, max_loss);
+    p.kinetic_mev -= lost;
+    p.dir = deflect(p.dir, rng.uniform(min_cos, 1.0), kTwoPi * rng.uniform());
+    out.push_back(p);
+    changed.push_back(1);
+    const int knocked = rng.uniform() < 0.5 ? pdg::kProton : pdg::kNeutron;
+    emit(knocked, lost - eb, deflect(p.dir, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform()));
   };
 
   for (std::size_t i = 0; i < ev.final_state.size(); ++i) {
@@ -56,21 +63,11 @@ void Generator::final_state_interactions(Interaction& ev, core::CounterRng& rng)
         continue;
       }
       if (r < g.pion_absorption + g.pion_charge_exchange + g.pion_inelastic) {
-        const double lost = p.kinetic_mev * rng.uniform(0.2, 0.7);
-        p.kinetic_mev -= lost;
-        p.dir = deflect(p.dir, rng.uniform(0.0, 1.0), kTwoPi * rng.uniform());
-        out.push_back(p);
-        changed.push_back(1);
-        knock_out(lost, p.dir);
+        scatter(p, 0.7, 0.0);
         continue;
       }
     } else if (is_nucleon(code) && p.kinetic_mev > 30.0 && rng.uniform() < g.nucleon_knockout) {
-      const double lost = p.kinetic_mev * rng.uniform(0.2, 0.6);
-      p.kinetic_mev -= lost;
-      p.dir = deflect(p.dir, rng.uniform(0.5, 1.0), kTwoPi * rng.uniform());
-      out.push_back(p);
-      changed.push_back(1);
-      knock_out(lost, p.dir);
+      scatter(p, 0.6, 0.5);
       continue;
     }
     out.push_back(p);
