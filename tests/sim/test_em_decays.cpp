@@ -24,13 +24,14 @@ constexpr double kRadToDeg = 180.0 / 3.14159265358979323846;
 }  // namespace
 
 // Photon conversion: mean distance to the first interaction of a 10 GeV photon is the pair mean free path,
-// 9/7 X0 = 18 cm (PDG eq. 34.31), within 1 cm. The first deposit starts at the conversion point.
+// 9/7 X0 = 18 cm (PDG eq. 34.31), within 1 cm (issue requirement). It must also agree with the model's own
+// attenuation at 10 GeV (pair suppression factor 0.97 from XCOM, Compton negligible) within 4 standard errors.
 TEST(Photon, ConversionDistanceMean18cm) {
   SimConfig c = big_volume();
   c.transport.electron_cut_mev = 1e6;  // pair electrons deposit at the conversion point: no shower needed
   const Transport transport(c);
   double sum = 0;
-  const int n = 2000;
+  const int n = 20000;
   for (int i = 0; i < n; ++i) {
     CounterRng rng(7, 0, i);
     std::vector<Deposit> deps;
@@ -38,7 +39,10 @@ TEST(Photon, ConversionDistanceMean18cm) {
     ASSERT_FALSE(deps.empty());
     sum += deps.front().start.norm();
   }
-  EXPECT_NEAR(sum / n, 18.0, 1.0);
+  const double mean = sum / n;
+  const double model = 1.0 / (transport.medium().pair_mu(1e4) + transport.medium().compton_mu(1e4));
+  EXPECT_NEAR(mean, 18.0, 1.0);
+  EXPECT_NEAR(mean, model, 4.0 * model / std::sqrt(n));
 }
 
 // pi0 -> gamma gamma: the opening angle is never below 2 asin(m/E) and piles up just above it
