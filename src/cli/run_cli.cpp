@@ -19,6 +19,8 @@ int run_cli(int argc, char** argv) {
   Action action;
   add_simulate_command(app, action);
   add_display_command(app, action);
+  add_model_commands(app, action);
+  add_zoo_command(app, action);
   // Name an unknown command instead of CLI11's generic "a subcommand is required".
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

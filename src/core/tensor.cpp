@@ -58,6 +58,16 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   if (!p) throw_internal("out of memory allocating {} bytes", rounded);
   std::memset(p, 0, rounded);
   storage_ = std::shared_ptr<std::byte[]>(p, [](std::byte* q) { std::free(q); });
+  capacity_ = rounded;
+}
+
+Tensor Tensor::view(DType dtype, Shape shape) const {
+  const auto need = static_cast<std::size_t>(core::numel(shape)) * dtype_size(dtype);
+  if (need > capacity_) throw_internal("view of {} bytes exceeds the {}-byte buffer", need, capacity_);
+  Tensor t = *this;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  return t;
 }
 
 Tensor Tensor::reshaped(Shape shape) const {

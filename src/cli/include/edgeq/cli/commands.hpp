@@ -11,6 +11,8 @@ using Action = std::function<int()>;
 
 void add_simulate_command(CLI::App& app, Action& action);
 void add_display_command(CLI::App& app, Action& action);
+void add_model_commands(CLI::App& app, Action& action);
+void add_zoo_command(CLI::App& app, Action& action);
 
 /// Runs the edgeq command line; returns the process exit code.
 int run_cli(int argc, char** argv);

@@ -51,6 +51,9 @@ class Tensor {
   bool empty() const { return !storage_; }
   /// Same storage viewed with another shape of equal element count.
   Tensor reshaped(Shape shape) const;
+  /// Same storage viewed as another dtype and shape that fit in the allocated capacity (buffer reuse).
+  Tensor view(DType dtype, Shape shape) const;
+  std::size_t capacity_bytes() const { return capacity_; }
   Tensor clone() const;
 
   template <typename T>
@@ -84,6 +87,7 @@ class Tensor {
   DType dtype_ = DType::F32;
   Shape shape_;
   std::shared_ptr<std::byte[]> storage_;
+  std::size_t capacity_ = 0;
 };
 
 }  // namespace edgeq::core

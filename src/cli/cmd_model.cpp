@@ -1,0 +1,118 @@
+// Model commands: info, predict, convert.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "edgeq/cli/commands.hpp"
+#include "edgeq/cli/model_source.hpp"
+#include "edgeq/core/atomic_file.hpp"
+#include "edgeq/core/error.hpp"
+#include "edgeq/core/npy.hpp"
+#include "edgeq/graph/onnx_io.hpp"
+#include "edgeq/graph/op_registry.hpp"
+#include "edgeq/runtime/executor.hpp"
+
+namespace edgeq::cli {
+
+namespace {
+struct ModelOptions {
+  std::string model, input_shape, input, out;
+  int classes = 3;
+  std::uint64_t seed = 1;
+  std::size_t threads = 1;
+  bool json = false, force = false;
+};
+
+int run_info(const ModelOptions& o) {
+  const graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  std::int64_t total_macs = 0;
+  for (const auto& n : g.nodes) {
+    std::int64_t params = 0;
+    for (const auto& in : n.inputs)
+      if (g.is_initializer(in) && !g.non_parameters.count(in) && g.initializers.at(in).dtype() == core::DType::F32)
+        params += g.initializers.at(in).numel();
+    const std::int64_t macs = graph::node_macs(g, n);
+    total_macs += macs;
+    layers.push_back({{"name", n.name}, {"op", n.op_type}, {"output_shape", g.info(n.outputs[0]).shape},
+                      {"params", params}, {"macs", macs}});
+  }
+  nlohmann::ordered_json j{{"model", g.name},
+                           {"inputs", nlohmann::ordered_json::array()},
+                           {"outputs", nlohmann::ordered_json::array()},
+                           {"layers", static_cast<std::int64_t>(g.nodes.size())},
+                           {"params", g.parameter_count()},
+                           {"macs", total_macs},
+                           {"size_bytes", g.parameter_bytes()},
+                           {"opset", g.opset}};
+  for (const auto& in : g.inputs) j["inputs"].push_back({{"name", in}, {"shape", g.info(in).shape}});
+  for (const auto& out : g.outputs) j["outputs"].push_back({{"name", out}, {"shape", g.info(out).shape}});
+  if (o.json) {
+    j["per_layer"] = layers;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", "layer", "op", "output", "params", "MACs");
+  for (const auto& l : layers)
+    fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", l["name"].get<std::string>().substr(0, 40), l["op"].get<std::string>(),
+               core::shape_str(l["output_shape"].get<core::Shape>()), l["params"].get<std::int64_t>(),
+               l["macs"].get<std::int64_t>());
+  fmt::print("\n{}: {} layers, {} parameters, {} MACs (batch 1 where unknown), {:.2f} MiB of weights\n", g.name,
+             g.nodes.size(), g.parameter_count(), total_macs, static_cast<double>(g.parameter_bytes()) / (1 << 20));
+  return 0;
+}
+
+int run_predict(const ModelOptions& o) {
+  core::check_output_path(o.out, o.force);
+  graph::Graph g = load_model(o.model, "", o.classes, o.seed);
+  if (g.inputs.size() != 1) throw_input("predict supports models with one input ({} has {})", o.model, g.inputs.size());
+  const core::Tensor x = core::read_npy(o.input);
+  runtime::Executor ex(std::move(g), runtime::ExecutorOptions{o.threads});
+  const auto outputs = ex.run({x});
+  core::write_npy(o.out, outputs.at(0));
+  spdlog::info("wrote {} ({})", o.out, core::shape_str(outputs[0].shape()));
+  return 0;
+}
+
+int run_convert(const ModelOptions& o) {
+  core::check_output_path(o.out, o.force);
+  const graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
+  graph::save_onnx(g, o.out);
+  spdlog::info("wrote {} (opset {})", o.out, graph::kExportOpset);
+  return 0;
+}
+}  // namespace
+
+void add_model_commands(CLI::App& app, Action& action) {
+  {
+    auto o = std::make_shared<ModelOptions>();
+    auto* cmd = app.add_subcommand("info", "Layers, parameters, MACs and size of a model");
+    cmd->add_option("--model", o->model, "Zoo model name or ONNX file")->required();
+    cmd->add_option("--input", o->input_shape, "Input shape CxHxW (zoo models; default 3x200x200)");
+    cmd->add_option("--classes", o->classes, "Classes (zoo models)")->capture_default_str();
+    cmd->add_flag("--json", o->json, "JSON on stdout");
+    cmd->callback([o, &action] { action = [o] { return run_info(*o); }; });
+  }
+  {
+    auto o = std::make_shared<ModelOptions>();
+    auto* cmd = app.add_subcommand("predict", "Run a model on a float32 .npy input, write a .npy output");
+    cmd->add_option("--model", o->model, "ONNX file")->required();
+    cmd->add_option("--input", o->input, "Input .npy (float32, the model's input shape; any batch)")->required();
+    cmd->add_option("--out", o->out, "Output .npy (first model output)")->required();
+    cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+    cmd->add_flag("--force", o->force, "Overwrite the output");
+    cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
+  }
+  {
+    auto o = std::make_shared<ModelOptions>();
+    auto* cmd = app.add_subcommand("convert", "Import an ONNX model (opset 7-21, QONNX) and write it as opset 13");
+    cmd->add_option("--model", o->model, "ONNX file or zoo name")->required();
+    cmd->add_option("--out", o->out, "Output ONNX file")->required();
+    cmd->add_flag("--force", o->force, "Overwrite the output");
+    cmd->callback([o, &action] { action = [o] { return run_convert(*o); }; });
+  }
+}
+
+}  // namespace edgeq::cli

@@ -1,0 +1,135 @@
+#include "edgeq/runtime/executor.hpp"
+
+#include <algorithm>
+
+#include "edgeq/core/error.hpp"
+
+namespace edgeq::runtime {
+
+Executor::Executor(graph::Graph graph, ExecutorOptions options) : graph_(std::move(graph)) {
+  for (const auto& n : graph_.nodes)
+    if (!find_reference_kernel(n.domain, n.op_type)) throw_input("{}: no kernel for this operator", n.describe());
+  for (const auto& in : graph_.inputs)
+    if (graph_.info(in).dtype != core::DType::F32) throw_input("graph input '{}' must be float32", in);
+  pool_ = std::make_unique<core::ThreadPool>(options.threads);
+}
+
+Executor::~Executor() = default;
+
+void Executor::prepare(const std::vector<Shape>& shapes) {
+  bound_ = graph_;
+  for (std::size_t i = 0; i < shapes.size(); ++i) bound_.values[bound_.inputs[i]].shape = shapes[i];
+  for (auto it = bound_.values.begin(); it != bound_.values.end();)  // drop stale intermediate shapes
+    it = (bound_.is_initializer(it->first) || std::count(bound_.inputs.begin(), bound_.inputs.end(), it->first))
+             ? std::next(it) : bound_.values.erase(it);
+  bound_.infer_shapes();
+  kernels_.clear();
+  for (const auto& n : bound_.nodes) kernels_.push_back(find_reference_kernel(n.domain, n.op_type));
+
+  // Liveness: last node index reading each value (graph outputs live to the end).
+  value_id_.clear();
+  std::map<std::string, std::size_t> last_use;
+  for (std::size_t i = 0; i < bound_.nodes.size(); ++i)
+    for (const auto& in : bound_.nodes[i].inputs)
+      if (!in.empty()) last_use[in] = i;
+  for (const auto& o : bound_.outputs) last_use[o] = bound_.nodes.size();
+
+  // Greedy best-fit assignment of node outputs to slots.
+  struct Slot {
+    std::size_t bytes;
+    bool free;
+  };
+  std::vector<Slot> slots;
+  slot_of_.clear();
+  plan_ = {};
+  std::vector<std::pair<std::size_t, int>> release;  // (after node index, slot)
+  for (std::size_t i = 0; i < bound_.nodes.size(); ++i) {
+    for (auto it = release.begin(); it != release.end();) {
+      if (it->first < i) {
+        slots[static_cast<std::size_t>(it->second)].free = true;
+        it = release.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& out : bound_.nodes[i].outputs) {
+      if (out.empty()) continue;
+      const auto& info = bound_.info(out);
+      for (auto d : info.shape)
+        if (d < 0) throw_internal("value '{}' has an unknown dimension after binding the inputs", out);
+      const std::size_t bytes = static_cast<std::size_t>(core::numel(info.shape)) * core::dtype_size(info.dtype);
+      plan_.unplanned_bytes += bytes;
+      const int id = static_cast<int>(value_id_.size());
+      value_id_[out] = id;
+      const bool is_output = std::count(bound_.outputs.begin(), bound_.outputs.end(), out) > 0;
+      if (is_output) {
+        slot_of_.push_back(-1);  // fresh tensor per run, handed to the caller
+        continue;
+      }
+      int best = -1;
+      for (std::size_t s = 0; s < slots.size(); ++s)
+        if (slots[s].free && slots[s].bytes >= bytes && (best < 0 || slots[s].bytes < slots[static_cast<std::size_t>(best)].bytes))
+          best = static_cast<int>(s);
+      if (best < 0) {
+        best = static_cast<int>(slots.size());
+        slots.push_back({bytes, false});
+      }
+      slots[static_cast<std::size_t>(best)].free = false;
+      slot_of_.push_back(best);
+      const auto lu = last_use.count(out) ? last_use[out] : i;
+      release.emplace_back(lu, best);
+    }
+  }
+  slots_.clear();
+  for (const auto& s : slots) {
+    slots_.emplace_back(core::DType::U8, Shape{static_cast<std::int64_t>(s.bytes)});
+    plan_.planned_bytes += s.bytes;
+  }
+  plan_.buffers = slots.size();
+  bound_shapes_ = shapes;
+}
+
+std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
+  if (inputs.size() != graph_.inputs.size())
+    throw_input("model expects {} input(s), got {}", graph_.inputs.size(), inputs.size());
+  std::vector<Shape> shapes;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& want = graph_.info(graph_.inputs[i]).shape;
+    const auto& got = inputs[i].shape();
+    if (inputs[i].dtype() != core::DType::F32)
+      throw_input("input '{}' must be float32, got {}", graph_.inputs[i], core::dtype_name(inputs[i].dtype()));
+    bool ok = want.size() == got.size();
+    for (std::size_t d = 0; ok && d < want.size(); ++d) ok = want[d] < 0 || want[d] == got[d];
+    if (!ok)
+      throw_input("input '{}' has shape {}, the model expects {}", graph_.inputs[i], core::shape_str(got), core::shape_str(want));
+    shapes.push_back(got);
+  }
+  if (shapes != bound_shapes_ || kernels_.empty()) prepare(shapes);
+
+  std::map<std::string, Tensor> env;
+  for (std::size_t i = 0; i < inputs.size(); ++i) env[bound_.inputs[i]] = inputs[i];
+  auto lookup = [&](const std::string& name) -> const Tensor* {
+    if (name.empty()) return nullptr;
+    if (auto it = bound_.initializers.find(name); it != bound_.initializers.end()) return &it->second;
+    if (auto it = env.find(name); it != env.end()) return &it->second;
+    throw_internal("value '{}' not computed", name);
+  };
+  for (std::size_t i = 0; i < bound_.nodes.size(); ++i) {
+    const auto& node = bound_.nodes[i];
+    KernelContext ctx{node, {}, {}, pool_.get()};
+    for (const auto& in : node.inputs) ctx.inputs.push_back(lookup(in));
+    for (const auto& out : node.outputs) {
+      if (out.empty()) continue;
+      const auto& info = bound_.info(out);
+      const int slot = slot_of_[static_cast<std::size_t>(value_id_.at(out))];
+      env[out] = slot < 0 ? Tensor(info.dtype, info.shape) : slots_[static_cast<std::size_t>(slot)].view(info.dtype, info.shape);
+    }
+    for (const auto& out : node.outputs) ctx.outputs.push_back(out.empty() ? nullptr : &env[out]);
+    kernels_[i](ctx);
+  }
+  std::vector<Tensor> outputs;
+  for (const auto& o : bound_.outputs) outputs.push_back(*lookup(o));
+  return outputs;
+}
+
+}  // namespace edgeq::runtime

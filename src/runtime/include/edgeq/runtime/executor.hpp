@@ -1,0 +1,52 @@
+// Inference executor. Prepares a graph for concrete input shapes (validation, shape inference, kernel choice,
+// memory plan) and runs it. The memory plan reuses activation buffers: a value's buffer returns to the pool
+// after its last reader, and later values take the smallest free buffer that fits.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "edgeq/core/thread_pool.hpp"
+#include "edgeq/graph/ir.hpp"
+#include "edgeq/runtime/kernel.hpp"
+
+namespace edgeq::runtime {
+
+struct ExecutorOptions {
+  std::size_t threads = 1;  ///< 0 = all cores
+};
+
+struct MemoryPlan {
+  std::size_t buffers = 0;          ///< distinct activation buffers
+  std::size_t planned_bytes = 0;    ///< their total size
+  std::size_t unplanned_bytes = 0;  ///< what one buffer per value would take
+};
+
+class Executor {
+ public:
+  /// Validates that every op has a kernel; throws Error(BadInput) naming the node otherwise.
+  Executor(graph::Graph graph, ExecutorOptions options = {});
+  ~Executor();
+
+  /// Runs the graph. Inputs must match the graph inputs in count, dtype (float32) and every known dimension
+  /// (unknown dimensions, e.g. the batch, take the given size); throws Error(BadInput) otherwise.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+
+  const graph::Graph& graph() const { return graph_; }
+  const MemoryPlan& memory_plan() const { return plan_; }
+
+ private:
+  void prepare(const std::vector<Shape>& shapes);
+
+  graph::Graph graph_;  ///< as given (unknown dims kept)
+  graph::Graph bound_;  ///< with concrete input shapes
+  std::vector<Shape> bound_shapes_;
+  std::vector<KernelFn> kernels_;
+  std::vector<int> slot_of_;  ///< per value id: buffer slot or -1
+  std::map<std::string, int> value_id_;
+  std::vector<Tensor> slots_;
+  MemoryPlan plan_;
+  std::unique_ptr<core::ThreadPool> pool_;
+};
+
+}  // namespace edgeq::runtime

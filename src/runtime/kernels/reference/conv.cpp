@@ -1,0 +1,50 @@
+// Conv reference: direct convolution, groups and dilation, zero padding; parallel over (batch, output channel).
+#include "edgeq/graph/geometry.hpp"
+#include "reference.hpp"
+
+namespace edgeq::runtime::reference {
+
+namespace {
+void conv(KernelContext& c) {
+  const Tensor& x = *c.inputs[0];
+  const Tensor& w = *c.inputs[1];
+  const Tensor* b = c.inputs.size() > 2 ? c.inputs[2] : nullptr;
+  Tensor& y = *c.outputs[0];
+  const auto n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
+  const auto m = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
+  const auto group = c.node.attr_int("group", 1);
+  const auto mg = m / group;
+  const graph::Window2d win = graph::resolve_window(c.node, h, wd, kh, kw);
+  const float* xp = x.data<float>();
+  const float* wp = w.data<float>();
+  const float* bp = b ? b->data<float>() : nullptr;
+  float* yp = y.data<float>();
+  parallel(c, static_cast<std::size_t>(n * m), [&](std::size_t job) {
+    const auto bi = static_cast<std::int64_t>(job) / m, oc = static_cast<std::int64_t>(job) % m;
+    const auto g = oc / mg;
+    float* out = yp + (bi * m + oc) * win.out_h * win.out_w;
+    for (std::int64_t oy = 0; oy < win.out_h; ++oy)
+      for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
+        double acc = bp ? bp[oc] : 0.0;
+        for (std::int64_t ic = 0; ic < cg; ++ic) {
+          const float* xin = xp + (bi * ch + g * cg + ic) * h * wd;
+          const float* wk = wp + (oc * cg + ic) * kh * kw;
+          for (std::int64_t ky = 0; ky < kh; ++ky) {
+            const std::int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+            if (iy < 0 || iy >= h) continue;
+            for (std::int64_t kx = 0; kx < kw; ++kx) {
+              const std::int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+              if (ix < 0 || ix >= wd) continue;
+              acc += static_cast<double>(xin[iy * wd + ix]) * wk[ky * kw + kx];
+            }
+          }
+        }
+        out[oy * win.out_w + ox] = static_cast<float>(acc);
+      }
+  });
+}
+}  // namespace
+
+std::vector<Entry> conv_kernels() { return {{"Conv", "", conv}}; }
+
+}  // namespace edgeq::runtime::reference

@@ -1,0 +1,109 @@
+// Pad (constant / reflect / edge, any rank) and Resize (4-D; nearest with ONNX coordinate transforms and
+// nearest modes, linear = bilinear over H and W).
+#include <cmath>
+
+#include "edgeq/core/error.hpp"
+#include "reference.hpp"
+
+namespace edgeq::runtime::reference {
+
+namespace {
+void pad(KernelContext& c) {
+  const Tensor& x = *c.inputs[0];
+  Tensor& y = *c.outputs[0];
+  const Shape& in = x.shape();
+  const Shape& out = y.shape();
+  const auto rank = in.size();
+  const auto pads = c.node.attr_ints("pads");
+  const std::string mode = c.node.attr_string("mode", "constant");
+  const float value = c.node.attr_float("value", 0.0f);
+  std::vector<std::int64_t> in_strides(rank, 1);
+  for (std::size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * in[i];
+  const float* xp = x.data<float>();
+  float* yp = y.data<float>();
+  std::vector<std::int64_t> idx(rank, 0);
+  for (std::int64_t i = 0; i < y.numel(); ++i) {
+    std::int64_t off = 0;
+    bool outside = false;
+    for (std::size_t d = 0; d < rank; ++d) {
+      std::int64_t k = idx[d] - pads[d];
+      const std::int64_t len = in[d];
+      if (k < 0 || k >= len) {
+        if (mode == "constant") outside = true;
+        else if (mode == "edge") k = std::clamp<std::int64_t>(k, 0, len - 1);
+        else {  // reflect (without repeating the edge)
+          const std::int64_t period = std::max<std::int64_t>(2 * (len - 1), 1);
+          k = ((k % period) + period) % period;
+          if (k >= len) k = period - k;
+        }
+      }
+      off += k * in_strides[d];
+    }
+    yp[i] = outside ? value : xp[off];
+    for (std::size_t d = rank; d-- > 0;) {
+      if (++idx[d] < out[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Input coordinate of output coordinate `o` for one axis (ONNX Resize coordinate_transformation_mode).
+double source_coord(const std::string& mode, double o, double scale, std::int64_t in_len, std::int64_t out_len) {
+  if (mode == "asymmetric") return o / scale;
+  if (mode == "align_corners") return out_len == 1 ? 0.0 : o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
+  if (mode == "pytorch_half_pixel") return out_len > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+  return (o + 0.5) / scale - 0.5;  // half_pixel (default)
+}
+
+void resize(KernelContext& c) {
+  const Tensor& x = *c.inputs[0];
+  Tensor& y = *c.outputs[0];
+  const auto& in = x.shape();
+  const auto& out = y.shape();
+  const std::string mode = c.node.attr_string("mode", "nearest");
+  const std::string ctm = c.node.attr_string("coordinate_transformation_mode", "half_pixel");
+  const std::string nearest_mode = c.node.attr_string("nearest_mode", "round_prefer_floor");
+  std::vector<double> scale(4);
+  auto it = c.node.attrs.find("scales");
+  for (std::size_t d = 0; d < 4; ++d)
+    scale[d] = it != c.node.attrs.end() ? std::get<std::vector<float>>(it->second)[d]
+                                        : static_cast<double>(out[d]) / static_cast<double>(in[d]);
+  if (in[0] != out[0] || in[1] != out[1]) throw_input("{}: resizing batch or channel axes is not supported", c.node.describe());
+  const float* xp = x.data<float>();
+  float* yp = y.data<float>();
+  auto nearest = [&](double v, std::int64_t len) {
+    std::int64_t k;
+    if (nearest_mode == "floor") k = static_cast<std::int64_t>(std::floor(v));
+    else if (nearest_mode == "ceil") k = static_cast<std::int64_t>(std::ceil(v));
+    else if (nearest_mode == "round_prefer_ceil") k = static_cast<std::int64_t>(std::floor(v + 0.5));
+    else k = static_cast<std::int64_t>(std::ceil(v - 0.5));  // round_prefer_floor
+    return std::clamp<std::int64_t>(k, 0, len - 1);
+  };
+  for (std::int64_t p = 0; p < in[0] * in[1]; ++p) {
+    const float* src = xp + p * in[2] * in[3];
+    float* dst = yp + p * out[2] * out[3];
+    for (std::int64_t oy = 0; oy < out[2]; ++oy) {
+      const double sy = source_coord(ctm, static_cast<double>(oy), scale[2], in[2], out[2]);
+      for (std::int64_t ox = 0; ox < out[3]; ++ox) {
+        const double sx = source_coord(ctm, static_cast<double>(ox), scale[3], in[3], out[3]);
+        if (mode == "nearest") {
+          dst[oy * out[3] + ox] = src[nearest(sy, in[2]) * in[3] + nearest(sx, in[3])];
+          continue;
+        }
+        const double cy = std::clamp(sy, 0.0, static_cast<double>(in[2] - 1));
+        const double cx = std::clamp(sx, 0.0, static_cast<double>(in[3] - 1));
+        const auto y0 = static_cast<std::int64_t>(std::floor(cy)), x0 = static_cast<std::int64_t>(std::floor(cx));
+        const auto y1 = std::min(y0 + 1, in[2] - 1), x1 = std::min(x0 + 1, in[3] - 1);
+        const double fy = cy - static_cast<double>(y0), fx = cx - static_cast<double>(x0);
+        const double v = (1 - fy) * ((1 - fx) * src[y0 * in[3] + x0] + fx * src[y0 * in[3] + x1]) +
+                         fy * ((1 - fx) * src[y1 * in[3] + x0] + fx * src[y1 * in[3] + x1]);
+        dst[oy * out[3] + ox] = static_cast<float>(v);
+      }
+    }
+  }
+}
+}  // namespace
+
+std::vector<Entry> pad_resize_kernels() { return {{"Pad", "", pad}, {"Resize", "", resize}}; }
+
+}  // namespace edgeq::runtime::reference

@@ -1,0 +1,60 @@
+// MaxPool (padding never wins), AveragePool (count_include_pad: divide by the full window, else by the
+// in-bounds count) and GlobalAveragePool.
+#include <limits>
+
+#include "edgeq/graph/geometry.hpp"
+#include "reference.hpp"
+
+namespace edgeq::runtime::reference {
+
+namespace {
+template <bool Max>
+void pool(KernelContext& c) {
+  const Tensor& x = *c.inputs[0];
+  const auto n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
+  const graph::Window2d win = graph::resolve_window(c.node, h, w, 1, 1);
+  const bool include_pad = c.node.attr_int("count_include_pad", 0) != 0;
+  const float* xp = x.data<float>();
+  float* yp = c.outputs[0]->data<float>();
+  parallel(c, static_cast<std::size_t>(n * ch), [&](std::size_t plane) {
+    const float* in = xp + static_cast<std::int64_t>(plane) * h * w;
+    float* out = yp + static_cast<std::int64_t>(plane) * win.out_h * win.out_w;
+    for (std::int64_t oy = 0; oy < win.out_h; ++oy)
+      for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
+        double acc = Max ? -std::numeric_limits<double>::infinity() : 0.0;
+        std::int64_t count = 0, window = 0;
+        for (std::int64_t ky = 0; ky < win.kh; ++ky)
+          for (std::int64_t kx = 0; kx < win.kw; ++kx) {
+            const std::int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
+            const std::int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
+            // The padded window is clipped to the padded input (ceil_mode windows may overhang).
+            if (iy < h + win.pad_bottom && ix < w + win.pad_right) ++window;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            const double v = in[iy * w + ix];
+            acc = Max ? std::max(acc, v) : acc + v;
+            ++count;
+          }
+        if (!Max) acc /= static_cast<double>(include_pad ? window : std::max<std::int64_t>(count, 1));
+        out[oy * win.out_w + ox] = static_cast<float>(acc);
+      }
+  });
+}
+
+void global_average_pool(KernelContext& c) {
+  const auto& s = c.inputs[0]->shape();
+  const std::int64_t planes = s[0] * s[1], len = s[2] * s[3];
+  const float* x = c.inputs[0]->data<float>();
+  float* y = c.outputs[0]->data<float>();
+  for (std::int64_t p = 0; p < planes; ++p) {
+    double acc = 0;
+    for (std::int64_t i = 0; i < len; ++i) acc += x[p * len + i];
+    y[p] = static_cast<float>(acc / static_cast<double>(len));
+  }
+}
+}  // namespace
+
+std::vector<Entry> pool_kernels() {
+  return {{"MaxPool", "", pool<true>}, {"AveragePool", "", pool<false>}, {"GlobalAveragePool", "", global_average_pool}};
+}
+
+}  // namespace edgeq::runtime::reference
