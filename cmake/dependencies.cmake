@@ -20,6 +20,16 @@ target_include_directories(edgeq_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
 target_link_libraries(edgeq_hdf5 INTERFACE ${HDF5_C_LIBRARIES})
 target_compile_definitions(edgeq_hdf5 INTERFACE ${HDF5_DEFINITIONS})
 
+if(EDGEQ_WITH_ONEDNN)
+  # Debian's dnnl-config.cmake insists on OpenCL (GPU runtime); the CPU library and header suffice here.
+  find_library(DNNL_LIBRARY dnnl REQUIRED)
+  find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp REQUIRED)
+  add_library(edgeq_dnnl INTERFACE)
+  target_include_directories(edgeq_dnnl SYSTEM INTERFACE ${DNNL_INCLUDE_DIR})
+  target_link_libraries(edgeq_dnnl INTERFACE ${DNNL_LIBRARY})
+  find_package(OpenMP REQUIRED)
+endif()
+
 if(EDGEQ_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

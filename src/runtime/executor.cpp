@@ -6,7 +6,7 @@
 
 namespace edgeq::runtime {
 
-Executor::Executor(graph::Graph graph, ExecutorOptions options) : graph_(std::move(graph)) {
+Executor::Executor(graph::Graph graph, ExecutorOptions options) : graph_(std::move(graph)), options_(options) {
   for (const auto& n : graph_.nodes)
     if (!find_reference_kernel(n.domain, n.op_type)) throw_input("{}: no kernel for this operator", n.describe());
   for (const auto& in : graph_.inputs)
@@ -24,7 +24,11 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
              ? std::next(it) : bound_.values.erase(it);
   bound_.infer_shapes();
   kernels_.clear();
-  for (const auto& n : bound_.nodes) kernels_.push_back(find_reference_kernel(n.domain, n.op_type));
+  for (const auto& n : bound_.nodes) {
+    std::unique_ptr<Kernel> k;
+    if (options_.backend == Backend::Auto) k = make_fast_kernel(PrepareContext{bound_, n, pool_->size()});
+    kernels_.push_back(k ? std::move(k) : make_reference_kernel(n));
+  }
 
   // Liveness: last node index reading each value (graph outputs live to the end).
   value_id_.clear();
@@ -89,6 +93,12 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
   bound_shapes_ = shapes;
 }
 
+std::vector<std::string> Executor::kernel_backends() const {
+  std::vector<std::string> v;
+  for (const auto& k : kernels_) v.emplace_back(k->backend());
+  return v;
+}
+
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
   if (inputs.size() != graph_.inputs.size())
     throw_input("model expects {} input(s), got {}", graph_.inputs.size(), inputs.size());
@@ -125,7 +135,7 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
       env[out] = slot < 0 ? Tensor(info.dtype, info.shape) : slots_[static_cast<std::size_t>(slot)].view(info.dtype, info.shape);
     }
     for (const auto& out : node.outputs) ctx.outputs.push_back(out.empty() ? nullptr : &env[out]);
-    kernels_[i](ctx);
+    kernels_[i]->run(ctx);
   }
   std::vector<Tensor> outputs;
   for (const auto& o : bound_.outputs) outputs.push_back(*lookup(o));

@@ -25,4 +25,21 @@ KernelFn find_reference_kernel(const std::string& domain, const std::string& op_
   return nullptr;
 }
 
+namespace {
+class ReferenceKernel final : public Kernel {
+ public:
+  explicit ReferenceKernel(KernelFn fn) : fn_(fn) {}
+  void run(KernelContext& ctx) override { fn_(ctx); }
+  const char* backend() const override { return "reference"; }
+
+ private:
+  KernelFn fn_;
+};
+}  // namespace
+
+std::unique_ptr<Kernel> make_reference_kernel(const graph::Node& node) {
+  const KernelFn fn = find_reference_kernel(node.domain, node.op_type);
+  return fn ? std::make_unique<ReferenceKernel>(fn) : nullptr;
+}
+
 }  // namespace edgeq::runtime

@@ -12,8 +12,11 @@
 
 namespace edgeq::runtime {
 
+enum class Backend { Auto, Reference };
+
 struct ExecutorOptions {
-  std::size_t threads = 1;  ///< 0 = all cores
+  std::size_t threads = 1;           ///< 0 = all cores
+  Backend backend = Backend::Auto;   ///< Auto: fast kernel per op where one applies, else reference
 };
 
 struct MemoryPlan {
@@ -33,6 +36,8 @@ class Executor {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
 
   const graph::Graph& graph() const { return graph_; }
+  /// Backend of each node's kernel after the last run ("onednn", "reference").
+  std::vector<std::string> kernel_backends() const;
   const MemoryPlan& memory_plan() const { return plan_; }
 
  private:
@@ -41,7 +46,8 @@ class Executor {
   graph::Graph graph_;  ///< as given (unknown dims kept)
   graph::Graph bound_;  ///< with concrete input shapes
   std::vector<Shape> bound_shapes_;
-  std::vector<KernelFn> kernels_;
+  ExecutorOptions options_;
+  std::vector<std::unique_ptr<Kernel>> kernels_;
   std::vector<int> slot_of_;  ///< per value id: buffer slot or -1
   std::map<std::string, int> value_id_;
   std::vector<Tensor> slots_;

@@ -1,8 +1,10 @@
 // Kernel interface of the runtime. Reference kernels (kernels/reference/) define the semantics of every op in
-// plain C++ (double accumulation for sums); fast kernels must match them within the tolerances in
-// runtime/tolerance.hpp (float) or exactly (integer).
+// plain C++ (double accumulation for sums). Fast kernels (kernels/onednn/) are prepared per node and shape and
+// must match the reference within runtime/tolerance.hpp (float) or exactly (integer); tests/runtime/test_op_*.cpp
+// compare every fast kernel with its reference twin.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "edgeq/core/tensor.hpp"
@@ -25,5 +27,27 @@ using KernelFn = void (*)(KernelContext&);
 
 /// The reference kernel of an op, or nullptr.
 KernelFn find_reference_kernel(const std::string& domain, const std::string& op_type);
+
+/// A kernel prepared for one node at fixed shapes (may hold reordered weights, primitives, scratch).
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void run(KernelContext& ctx) = 0;
+  virtual const char* backend() const = 0;
+};
+
+/// What a fast-kernel factory may look at: the bound graph (concrete shapes, initializers) and the node.
+struct PrepareContext {
+  const graph::Graph& graph;
+  const graph::Node& node;
+  std::size_t threads;
+};
+
+/// Prepared reference kernel (always available for supported ops).
+std::unique_ptr<Kernel> make_reference_kernel(const graph::Node& node);
+/// Prepared fast kernel, or nullptr when no fast kernel handles this node at these shapes.
+std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx);
+/// Whether fast kernels were compiled in (EDGEQ_WITH_ONEDNN).
+bool fast_kernels_available();
 
 }  // namespace edgeq::runtime

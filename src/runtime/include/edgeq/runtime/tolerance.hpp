@@ -1,0 +1,28 @@
+// Float tolerances for comparing fast kernels with the reference, from rounding-error analysis (the single
+// place where they are defined).
+//
+// A float32 dot product of length K computed in any order satisfies |fl(x.w) - x.w| <= gamma_K sum |x_i w_i|
+// with gamma_K = K u / (1 - K u) and u = 2^-24 (Higham, "Accuracy and Stability of Numerical Algorithms",
+// 2nd ed., eq. 3.5). The reference accumulates in double, so its own error is negligible next to this bound.
+// Kernels that also round their inputs or fuse operations add a few units of roundoff per element.
+#pragma once
+
+#include <cstdint>
+
+namespace edgeq::runtime {
+
+inline constexpr double kUnitRoundoff = 0x1.0p-24;
+
+/// gamma_K of Higham eq. 3.5.
+inline double dot_gamma(std::int64_t k) {
+  const double ku = static_cast<double>(k) * kUnitRoundoff;
+  return ku / (1.0 - ku);
+}
+
+/// Allowed |fast - reference| for one output of a length-k dot product whose sum of |x_i w_i| is abs_sum, plus
+/// `extra_ulps` roundings of the result (bias add, output conversion).
+inline double dot_tolerance(std::int64_t k, double abs_sum, double result_magnitude, int extra_ulps = 2) {
+  return dot_gamma(k) * abs_sum + extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
+}
+
+}  // namespace edgeq::runtime

@@ -1,0 +1,81 @@
+// oneDNN convolution: activations in plain NCHW, weights reordered once into the primitive's preferred layout,
+// bias fused. Used when the weights (and bias) are constants.
+#include "edgeq/graph/geometry.hpp"
+#include "onednn_common.hpp"
+
+namespace edgeq::runtime::onednn {
+
+namespace {
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+class ConvKernel final : public Kernel {
+ public:
+  ConvKernel(const PrepareContext& c, const Tensor& w, const Tensor* b) {
+    const auto& g = c.graph;
+    const auto& node = c.node;
+    const Shape x = g.info(node.inputs[0]).shape, y = g.info(node.outputs[0]).shape;
+    const auto group = node.attr_int("group", 1);
+    const graph::Window2d win = graph::resolve_window(node, x[2], x[3], w.shape()[2], w.shape()[3]);
+    dnnl::memory::dims wdims = dims_of(w.shape());
+    tag wtag = tag::oihw;
+    if (group > 1) {
+      wdims = {group, w.shape()[0] / group, w.shape()[1], w.shape()[2], w.shape()[3]};
+      wtag = tag::goihw;
+    }
+    const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::nchw), dst_md(dims_of(y), dt::f32, tag::nchw);
+    const dnnl::memory::desc w_any(wdims, dt::f32, tag::any), b_md({y[1]}, dt::f32, tag::x);
+    const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
+    const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
+    // Right padding as oneDNN needs it for the output size (covers ceil-like overhang).
+    const dnnl::memory::dims pad_r{(y[2] - 1) * win.sh + (w.shape()[2] - 1) * win.dh + 1 - x[2] - win.pad_top,
+                                   (y[3] - 1) * win.sw + (w.shape()[3] - 1) * win.dw + 1 - x[3] - win.pad_left};
+    auto desc = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                    src_md, w_any, b_md, dst_md, strides, dil, pad_l, pad_r)
+                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                    src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
+    pd_ = dnnl::convolution_forward::primitive_desc(desc, engine());
+    prim_ = dnnl::convolution_forward(pd_);
+    // Reorder the constant weights once.
+    dnnl::memory user_w({wdims, dt::f32, wtag}, engine(), const_cast<void*>(w.raw()));
+    weights_ = dnnl::memory(pd_.weights_desc(), engine());
+    dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
+    if (b) {
+      bias_copy_ = b->clone();
+      bias_ = dnnl::memory(b_md, engine(), bias_copy_.raw());
+    }
+    stream().wait();
+  }
+
+  void run(KernelContext& c) override {
+    dnnl::memory src(pd_.src_desc(), engine(), const_cast<void*>(c.inputs[0]->raw()));
+    dnnl::memory dst(pd_.dst_desc(), engine(), c.outputs[0]->raw());
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
+    if (bias_) args[DNNL_ARG_BIAS] = bias_;
+    prim_.execute(stream(), args);
+    stream().wait();
+  }
+  const char* backend() const override { return "onednn"; }
+
+ private:
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward prim_;
+  dnnl::memory weights_, bias_;
+  Tensor bias_copy_;
+};
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv(const PrepareContext& c) {
+  const auto& n = c.node;
+  auto w = c.graph.initializers.find(n.inputs[1]);
+  if (w == c.graph.initializers.end()) return nullptr;
+  const Tensor* b = nullptr;
+  if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+    auto it = c.graph.initializers.find(n.inputs[2]);
+    if (it == c.graph.initializers.end()) return nullptr;
+    b = &it->second;
+  }
+  return std::make_unique<ConvKernel>(c, w->second, b);
+}
+
+}  // namespace edgeq::runtime::onednn

@@ -1,0 +1,47 @@
+// oneDNN pooling (max; average with or without padding in the count) on plain NCHW.
+#include "edgeq/graph/geometry.hpp"
+#include "onednn_common.hpp"
+
+namespace edgeq::runtime::onednn {
+
+namespace {
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+class PoolKernel final : public Kernel {
+ public:
+  explicit PoolKernel(const PrepareContext& c) {
+    const auto& node = c.node;
+    const Shape x = c.graph.info(node.inputs[0]).shape, y = c.graph.info(node.outputs[0]).shape;
+    const graph::Window2d w = graph::resolve_window(node, x[2], x[3], 1, 1);
+    dnnl::algorithm alg = dnnl::algorithm::pooling_max;
+    if (node.op_type == "AveragePool")
+      alg = node.attr_int("count_include_pad", 0) ? dnnl::algorithm::pooling_avg_include_padding
+                                                   : dnnl::algorithm::pooling_avg_exclude_padding;
+    const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::nchw), dst_md(dims_of(y), dt::f32, tag::nchw);
+    const dnnl::memory::dims pad_r{(y[2] - 1) * w.sh + (w.kh - 1) * w.dh + 1 - x[2] - w.pad_top,
+                                   (y[3] - 1) * w.sw + (w.kw - 1) * w.dw + 1 - x[3] - w.pad_left};
+    // ceil_mode overhang beyond the declared padding would count as padding in oneDNN: leave those to the reference.
+    if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right) throw dnnl::error(dnnl_unimplemented, "ceil overhang");
+    auto desc = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, {w.sh, w.sw},
+                                               {w.kh, w.kw}, {w.dh - 1, w.dw - 1}, {w.pad_top, w.pad_left}, pad_r);
+    pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, engine());
+    prim_ = dnnl::pooling_v2_forward(pd_);
+  }
+  void run(KernelContext& c) override {
+    dnnl::memory src(pd_.src_desc(), engine(), const_cast<void*>(c.inputs[0]->raw()));
+    dnnl::memory dst(pd_.dst_desc(), engine(), c.outputs[0]->raw());
+    prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    stream().wait();
+  }
+  const char* backend() const override { return "onednn"; }
+
+ private:
+  dnnl::pooling_v2_forward::primitive_desc pd_;
+  dnnl::pooling_v2_forward prim_;
+};
+}  // namespace
+
+std::unique_ptr<Kernel> make_pool(const PrepareContext& c) { return std::make_unique<PoolKernel>(c); }
+
+}  // namespace edgeq::runtime::onednn
