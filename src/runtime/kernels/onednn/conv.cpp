@@ -23,7 +23,11 @@ class ConvKernel final : public Kernel {
       wdims = {group, w.shape()[0] / group, w.shape()[1], w.shape()[2], w.shape()[3]};
       wtag = tag::goihw;
     }
-    const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::nchw), dst_md(dims_of(y), dt::f32, tag::nchw);
+    // The primitive chooses its activation layouts (blocked layouts enable the direct JIT kernels); the kernel
+    // reorders from and to the graph's plain NCHW at its boundaries.
+    user_src_ = dnnl::memory::desc(dims_of(x), dt::f32, tag::nchw);
+    user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, tag::nchw);
+    const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::any), dst_md(dims_of(y), dt::f32, tag::any);
     const dnnl::memory::desc w_any(wdims, dt::f32, tag::any), b_md({y[1]}, dt::f32, tag::x);
     const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
     const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
@@ -40,6 +44,14 @@ class ConvKernel final : public Kernel {
     dnnl::memory user_w({wdims, dt::f32, wtag}, engine(), const_cast<void*>(w.raw()));
     weights_ = dnnl::memory(pd_.weights_desc(), engine());
     dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
+    if (pd_.src_desc() != user_src_) {
+      src_buf_ = dnnl::memory(pd_.src_desc(), engine());
+      src_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
+    }
+    if (pd_.dst_desc() != user_dst_) {
+      dst_buf_ = dnnl::memory(pd_.dst_desc(), engine());
+      dst_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), user_dst_));
+    }
     if (b) {
       bias_copy_ = b->clone();
       bias_ = dnnl::memory(b_md, engine(), bias_copy_.raw());
@@ -48,11 +60,18 @@ class ConvKernel final : public Kernel {
   }
 
   void run(KernelContext& c) override {
-    dnnl::memory src(pd_.src_desc(), engine(), const_cast<void*>(c.inputs[0]->raw()));
-    dnnl::memory dst(pd_.dst_desc(), engine(), c.outputs[0]->raw());
+    dnnl::memory user_src(user_src_, engine(), const_cast<void*>(c.inputs[0]->raw()));
+    dnnl::memory user_dst(user_dst_, engine(), c.outputs[0]->raw());
+    dnnl::memory src = user_src, dst = user_dst;
+    if (src_buf_) {
+      src_reorder_.execute(stream(), user_src, src_buf_);
+      src = src_buf_;
+    }
+    if (dst_buf_) dst = dst_buf_;
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
     if (bias_) args[DNNL_ARG_BIAS] = bias_;
     prim_.execute(stream(), args);
+    if (dst_buf_) dst_reorder_.execute(stream(), dst_buf_, user_dst);
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -61,6 +80,9 @@ class ConvKernel final : public Kernel {
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   dnnl::memory weights_, bias_;
+  dnnl::memory::desc user_src_, user_dst_;
+  dnnl::memory src_buf_, dst_buf_;
+  dnnl::reorder src_reorder_, dst_reorder_;
   Tensor bias_copy_;
 };
 }  // namespace

@@ -1,0 +1,61 @@
+"""bench/runtime_fp32: edgeq vs ONNX Runtime, float32, batch 1, 3x200x200, 3 classes, 2 threads, on the zoo's
+ResNet50V2, DenseNet169, InceptionV3 and MobileNetV2 (plus nunet_s/m), in one script run on the same ONNX files.
+Prints median latencies and the ratio edgeq / ORT (target <= 1.0).
+Usage: python bench/runtime_fp32.py [BUILD_DIR] [--runs N] [--threads N] [--models a,b]"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+p = argparse.ArgumentParser()
+p.add_argument("build", nargs="?", default="build")
+p.add_argument("--runs", type=int, default=20)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--models", default="resnet50v2,densenet169,inceptionv3,mobilenetv2,nunet_s,nunet_m")
+a = p.parse_args()
+edgeq = os.path.join(a.build, "src/cli/edgeq")
+bench = os.path.join(a.build, "bench/bench_runtime_fp32")
+
+
+def ort_latency(path, runs, threads):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    x = np.random.RandomState(1).rand(1, 3, 200, 200).astype(np.float32)
+    name = s.get_inputs()[0].name
+    for _ in range(3):
+        s.run(None, {name: x})
+    ms = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        s.run(None, {name: x})
+        ms.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(ms)
+
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+print(f"# runtime_fp32: batch 1, 3x200x200, 3 classes, {a.threads} threads, {a.runs} timed runs; {cpu}; "
+      f"onnxruntime {ort.__version__}")
+print(f"| model | edgeq median [ms] | ORT median [ms] | edgeq / ORT | edgeq kernels |")
+print(f"|---|---|---|---|---|")
+with tempfile.TemporaryDirectory() as tmp:
+    for model in a.models.split(","):
+        path = os.path.join(tmp, model + ".onnx")
+        subprocess.run([edgeq, "-q", "zoo", "export", model, "--input", "3x200x200", "--classes", "3", "--out", path],
+                       check=True)
+        out = subprocess.run([bench, path, "--threads", str(a.threads), "--runs", str(a.runs)], check=True,
+                             capture_output=True, text=True).stdout
+        ours = json.loads(out)
+        theirs = ort_latency(path, a.runs, a.threads)
+        kernels = ", ".join(f"{k} {v}" for k, v in ours["kernels"].items())
+        print(f"| {model} | {ours['median_ms']:.1f} | {theirs:.1f} | {ours['median_ms'] / theirs:.2f} | {kernels} |",
+              flush=True)
