@@ -25,4 +25,10 @@ inline double dot_tolerance(std::int64_t k, double abs_sum, double result_magnit
   return dot_gamma(k) * abs_sum + extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
 }
 
+/// Relative tolerance for comparing a whole network before and after a rewrite that re-rounds weights (e.g.
+/// BatchNorm folding: W' = fl(W g) perturbs each weight by at most u relative). A relative perturbation delta of
+/// every layer's weights moves the output by about L * kappa * delta for L layers of condition number kappa;
+/// with delta = 2u, L <= 60 and kappa <= 400 this stays below 1e-4 of the output's magnitude (floored at 1).
+inline constexpr double kRewriteRelTolerance = 1e-4;
+
 }  // namespace edgeq::runtime

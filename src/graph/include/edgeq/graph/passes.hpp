@@ -1,0 +1,17 @@
+// Graph rewrites that preserve the function computed (up to float rounding).
+#pragma once
+
+#include "edgeq/graph/ir.hpp"
+
+namespace edgeq::graph {
+
+/// Folds inference BatchNormalization into the preceding Conv or Gemm (transB = 1, alpha = beta = 1) when the BN
+/// is the only reader of its output and all parameters are constants:
+///   W'[o] = W[o] * g[o],  b'[o] = (b[o] - mean[o]) * g[o] + beta[o],  g = scale / sqrt(var + eps).
+/// Returns the number of BatchNormalization nodes removed. Shapes are re-inferred.
+int fold_batchnorm(Graph& graph);
+
+/// Removes initializers no node or output reads.
+void remove_unused_initializers(Graph& graph);
+
+}  // namespace edgeq::graph

@@ -1,0 +1,81 @@
+#include "edgeq/graph/passes.hpp"
+
+#include <cmath>
+
+namespace edgeq::graph {
+
+namespace {
+const Tensor* constant(const Graph& g, const Node& n, std::size_t i) {
+  if (i >= n.inputs.size() || n.inputs[i].empty()) return nullptr;
+  auto it = g.initializers.find(n.inputs[i]);
+  return it == g.initializers.end() || it->second.dtype() != DType::F32 ? nullptr : &it->second;
+}
+}  // namespace
+
+int fold_batchnorm(Graph& g) {
+  int folded = 0;
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& bn = g.nodes[i];
+    if (bn.op_type != "BatchNormalization" || !bn.domain.empty()) continue;
+    const int p = g.producer(bn.inputs[0]);
+    if (p < 0) continue;
+    Node& prod = g.nodes[static_cast<std::size_t>(p)];
+    const bool conv = prod.op_type == "Conv";
+    const bool gemm = prod.op_type == "Gemm" && prod.attr_int("transB", 0) == 1 && prod.attr_int("transA", 0) == 0 &&
+                      prod.attr_float("alpha", 1.0f) == 1.0f && prod.attr_float("beta", 1.0f) == 1.0f;
+    if (!(conv || gemm) || g.use_count(bn.inputs[0]) != 1) continue;
+    const Tensor* w = constant(g, prod, 1);
+    const Tensor* b = constant(g, prod, 2);
+    if (!w || (prod.inputs.size() > 2 && !prod.inputs[2].empty() && !b)) continue;
+    if (gemm && b && b->numel() != w->shape()[0]) continue;
+    const Tensor *scale = constant(g, bn, 1), *beta = constant(g, bn, 2), *mean = constant(g, bn, 3), *var = constant(g, bn, 4);
+    if (!scale || !beta || !mean || !var) continue;
+    const std::int64_t out = w->shape()[0];
+    if (scale->numel() != out) continue;
+    const double eps = bn.attr_float("epsilon", 1e-5f);
+    const std::int64_t per = w->numel() / out;
+    Tensor nw = w->clone();
+    Tensor nb(DType::F32, {out});
+    for (std::int64_t o = 0; o < out; ++o) {
+      const double gain = scale->data<float>()[o] / std::sqrt(static_cast<double>(var->data<float>()[o]) + eps);
+      for (std::int64_t k = 0; k < per; ++k) nw.data<float>()[o * per + k] = static_cast<float>(w->data<float>()[o * per + k] * gain);
+      const double bias = b ? b->data<float>()[o] : 0.0;
+      nb.data<float>()[o] = static_cast<float>((bias - mean->data<float>()[o]) * gain + beta->data<float>()[o]);
+    }
+    const std::string wn = g.unique_name(prod.name + "/folded_kernel"), bnn = g.unique_name(prod.name + "/folded_bias");
+    g.initializers[wn] = nw;
+    g.initializers[bnn] = nb;
+    prod.inputs.resize(3);
+    prod.inputs[1] = wn;
+    prod.inputs[2] = bnn;
+    prod.outputs[0] = bn.outputs[0];
+    removed[i] = true;
+    ++folded;
+  }
+  if (folded) {
+    std::vector<Node> kept;
+    for (std::size_t i = 0; i < g.nodes.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+    g.nodes = std::move(kept);
+    remove_unused_initializers(g);
+    g.infer_shapes();
+  }
+  return folded;
+}
+
+void remove_unused_initializers(Graph& g) {
+  std::set<std::string> used(g.outputs.begin(), g.outputs.end());
+  for (const auto& n : g.nodes) used.insert(n.inputs.begin(), n.inputs.end());
+  for (auto it = g.initializers.begin(); it != g.initializers.end();) {
+    if (used.count(it->first)) {
+      ++it;
+    } else {
+      g.non_parameters.erase(it->first);
+      g.values.erase(it->first);
+      it = g.initializers.erase(it);
+    }
+  }
+}
+
+}  // namespace edgeq::graph

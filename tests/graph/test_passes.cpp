@@ -1,0 +1,72 @@
+// Graph passes preserve the computed function (reference kernels before and after, float tolerance).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "edgeq/core/rng.hpp"
+#include "edgeq/graph/passes.hpp"
+#include "edgeq/runtime/executor.hpp"
+#include "edgeq/runtime/tolerance.hpp"
+#include "edgeq/zoo/zoo.hpp"
+
+using namespace edgeq;
+
+namespace {
+/// Gives every BatchNormalization non-trivial statistics so folding has something to do.
+void randomise_batchnorms(graph::Graph& g, std::uint64_t seed) {
+  core::CounterRng rng(seed, 0, 0);
+  for (const auto& n : g.nodes) {
+    if (n.op_type != "BatchNormalization") continue;
+    for (std::size_t i = 1; i < 5; ++i) {
+      if (g.non_parameters.count(n.inputs[i])) continue;  // keep constant unit scales
+      for (auto& v : g.initializers.at(n.inputs[i]).span<float>())
+        v = static_cast<float>(i == 4 ? rng.uniform(0.5, 2.0) : rng.normal(i == 1 ? 1.0 : 0.0, 0.3));
+    }
+  }
+}
+}  // namespace
+
+TEST(Passes, FoldBatchnormPreservesOutputs) {
+  for (const auto& name : {"nunet_s", "mobilenetv2", "jet_mlp"}) {
+    SCOPED_TRACE(name);
+    zoo::ZooOptions o;
+    if (std::string(name) == "mobilenetv2") o.input = {3, 48, 48};
+    graph::Graph g = zoo::build(name, o);
+    randomise_batchnorms(g, 3);
+    graph::Graph folded = g;
+    const int removed = graph::fold_batchnorm(folded);
+    int bns = 0;
+    for (const auto& n : g.nodes) bns += n.op_type == "BatchNormalization";
+    EXPECT_EQ(removed, bns);  // every BN in these models follows a Conv or Gemm
+    for (const auto& n : folded.nodes) EXPECT_NE(n.op_type, "BatchNormalization");
+    core::Shape shape = g.info(g.inputs[0]).shape;
+    shape[0] = 2;
+    core::Tensor x(core::DType::F32, shape);
+    core::CounterRng rng(9, 0, 0);
+    for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
+    // Remove the softmax from the comparison by reading the logits (the Gemm before it).
+    const auto logits = [](graph::Graph gg) {
+      gg.outputs = {gg.nodes[gg.nodes.size() - 2].outputs[0]};
+      gg.nodes.pop_back();
+      return gg;
+    };
+    runtime::Executor a(logits(g), {1, runtime::Backend::Reference}), b(logits(folded), {1, runtime::Backend::Reference});
+    const auto ya = a.run({x})[0], yb = b.run({x})[0];
+    for (std::int64_t i = 0; i < ya.numel(); ++i) {
+      const double ra = ya.span<float>()[static_cast<std::size_t>(i)], rb = yb.span<float>()[static_cast<std::size_t>(i)];
+      EXPECT_NEAR(rb, ra, runtime::kRewriteRelTolerance * std::max(1.0, std::abs(ra))) << i;
+    }
+  }
+}
+
+TEST(Passes, FoldSkipsSharedOrNonConstantProducers) {
+  zoo::ZooOptions o;
+  graph::Graph g = zoo::build("nunet_s", o);
+  // Make the stem conv output also a graph output: the BN is no longer its only reader.
+  g.outputs.push_back(g.nodes[0].outputs[0]);
+  const int removed = graph::fold_batchnorm(g);
+  int bns = 0;
+  for (const auto& n : g.nodes) bns += n.op_type == "BatchNormalization";
+  EXPECT_EQ(bns, 1);
+  EXPECT_EQ(removed, 3);
+}
