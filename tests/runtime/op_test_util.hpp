@@ -29,7 +29,7 @@ inline core::Tensor abs_copy(const core::Tensor& t) {
 
 /// Graph y = op(x, constants...) with x of the given shape.
 inline graph::Graph one_node(const std::string& op, core::Shape x_shape, std::map<std::string, graph::AttrValue> attrs,
-                             const std::vector<core::Tensor>& constants) {
+                             const std::vector<core::Tensor>& constants = {}) {
   graph::Graph g;
   g.inputs = {"x"};
   g.values["x"] = {core::DType::F32, std::move(x_shape)};

@@ -7,35 +7,15 @@
 #include "edgeq/graph/op_registry.hpp"
 #include "edgeq/runtime/executor.hpp"
 #include "edgeq/zoo/zoo.hpp"
+#include "runtime/op_test_util.hpp"
 
 using namespace edgeq;
 using core::Shape;
 using core::Tensor;
 
 namespace {
-/// A one-node graph: y = op(x, constants...).
-graph::Graph single_op(const std::string& op, Shape x_shape, std::map<std::string, graph::AttrValue> attrs,
-                       std::vector<Tensor> constants = {}) {
-  graph::Graph g;
-  g.inputs = {"x"};
-  g.values["x"] = {core::DType::F32, std::move(x_shape)};
-  graph::Node n{"n", op, "", {"x"}, {"y"}, std::move(attrs)};
-  for (std::size_t i = 0; i < constants.size(); ++i) {
-    const std::string name = "c" + std::to_string(i);
-    g.initializers[name] = constants[i];
-    n.inputs.push_back(name);
-  }
-  g.nodes.push_back(n);
-  g.outputs = {"y"};
-  g.topological_sort();
-  g.infer_shapes();
-  return g;
-}
-
-Tensor run1(const graph::Graph& g, const Tensor& x) {
-  runtime::Executor ex(g);
-  return ex.run({x})[0];
-}
+/// Runs on the reference backend: these tests pin down the semantics with hand-computed values.
+Tensor run1(const graph::Graph& g, const Tensor& x) { return test::run_on(g, x, runtime::Backend::Reference); }
 
 Tensor iota(Shape s) {
   Tensor t(core::DType::F32, std::move(s));
@@ -49,7 +29,7 @@ Tensor iota(Shape s) {
 TEST(Reference, ConvWindowSums) {
   Tensor w(core::DType::F32, {1, 1, 2, 2});
   for (auto& v : w.span<float>()) v = 1.0f;
-  const auto y = run1(single_op("Conv", {1, 1, 3, 3}, {}, {w}), iota({1, 1, 3, 3}));
+  const auto y = run1(test::one_node("Conv", {1, 1, 3, 3}, {}, {w}), iota({1, 1, 3, 3}));
   EXPECT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
   const std::vector<float> expected{0 + 1 + 3 + 4, 1 + 2 + 4 + 5, 3 + 4 + 6 + 7, 4 + 5 + 7 + 8};
   for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(y.span<float>()[i], expected[static_cast<std::size_t>(i)]);
@@ -59,7 +39,7 @@ TEST(Reference, ConvWindowSums) {
 TEST(Reference, ConvSameUpperPadding) {
   Tensor w(core::DType::F32, {1, 1, 3, 3});
   for (auto& v : w.span<float>()) v = 1.0f;
-  const auto y = run1(single_op("Conv", {1, 1, 4, 4}, {{"auto_pad", std::string("SAME_UPPER")}, {"strides", std::vector<std::int64_t>{2, 2}}}, {w}),
+  const auto y = run1(test::one_node("Conv", {1, 1, 4, 4}, {{"auto_pad", std::string("SAME_UPPER")}, {"strides", std::vector<std::int64_t>{2, 2}}}, {w}),
                       iota({1, 1, 4, 4}));
   ASSERT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
   EXPECT_FLOAT_EQ(y.span<float>()[0], 0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10);  // window rows 0-2, cols 0-2
@@ -74,14 +54,14 @@ TEST(Reference, AveragePoolCountIncludePad) {
     for (auto& v : t.span<float>()) v = 1.0f;
     return t;
   }();
-  EXPECT_FLOAT_EQ(run1(single_op("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0], 1.0f);  // 4 / 4
+  EXPECT_FLOAT_EQ(run1(test::one_node("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0], 1.0f);  // 4 / 4
   a["count_include_pad"] = std::int64_t{1};
-  EXPECT_FLOAT_EQ(run1(single_op("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0], 4.0f / 9.0f);
+  EXPECT_FLOAT_EQ(run1(test::one_node("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0], 4.0f / 9.0f);
 }
 
 TEST(Reference, SoftmaxLegacyCoercesTrailingDims) {
   const auto x = iota({1, 2, 2});
-  const auto y = run1(single_op("Softmax", {1, 2, 2}, {{"axis", std::int64_t{1}}, {"legacy_2d", std::int64_t{1}}}), x);
+  const auto y = run1(test::one_node("Softmax", {1, 2, 2}, {{"axis", std::int64_t{1}}, {"legacy_2d", std::int64_t{1}}}), x);
   double sum = 0;
   for (float v : y.span<float>()) sum += v;
   EXPECT_NEAR(sum, 1.0, 1e-6);  // one softmax over all 4 values
@@ -89,18 +69,18 @@ TEST(Reference, SoftmaxLegacyCoercesTrailingDims) {
 }
 
 TEST(Reference, TransposeAndBroadcastAdd) {
-  const auto t = run1(single_op("Transpose", {2, 3}, {{"perm", std::vector<std::int64_t>{1, 0}}}), iota({2, 3}));
+  const auto t = run1(test::one_node("Transpose", {2, 3}, {{"perm", std::vector<std::int64_t>{1, 0}}}), iota({2, 3}));
   EXPECT_EQ(t.shape(), (Shape{3, 2}));
   EXPECT_FLOAT_EQ(t.span<float>()[1], 3.0f);  // y[0][1] = x[1][0]
   const auto b = Tensor::from<float>({3}, std::vector<float>{10, 20, 30});
-  const auto y = run1(single_op("Add", {2, 3}, {}, {b}), iota({2, 3}));
+  const auto y = run1(test::one_node("Add", {2, 3}, {}, {b}), iota({2, 3}));
   EXPECT_FLOAT_EQ(y.span<float>()[4], 4.0f + 20.0f);
 }
 
 // QONNX Quant: 4-bit signed, scale 0.5: x = 1.3 -> round(2.6) = 3 -> 1.5; x = 5 -> clamp(10, -8, 7) -> 3.5;
 // round half to even: 0.25 / 0.5 = 0.5 -> 0.
 TEST(Reference, QonnxQuant) {
-  graph::Graph g = single_op("Identity", {3}, {});
+  graph::Graph g = test::one_node("Identity", {3}, {});
   g.nodes[0].op_type = "Quant";
   g.nodes[0].domain = graph::kQonnxDomain;
   for (auto [name, v] : {std::pair{"s", 0.5f}, {"z", 0.0f}, {"b", 4.0f}}) {
