@@ -172,6 +172,17 @@ class Exporter {
         return;
       }
     }
+    const std::string act = n.attr_string("edgeq_activation", "");
+    if (!act.empty()) {  // edgeq-internal fused activation: write Conv + activation
+      for (const char* k : {"edgeq_activation", "edgeq_clip_min", "edgeq_clip_max"}) moved.insert(k);
+      const std::string pre = n.name + "_preact";
+      auto* a = add_node(n, act, {pre}, outputs, "_act");
+      if (act == "Clip") {
+        a->add_input(constant(n.name + "_min", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_min", 0)})));
+        a->add_input(constant(n.name + "_max", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_max", 0)})));
+      }
+      outputs = {pre};
+    }
     auto* p = add_node(n, n.op_type, inputs, outputs);
     for (const auto& [k, v] : n.attrs)
       if (!moved.count(k)) set_attr(p, k, v);

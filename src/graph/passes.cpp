@@ -1,6 +1,7 @@
 #include "edgeq/graph/passes.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace edgeq::graph {
 
@@ -62,6 +63,35 @@ int fold_batchnorm(Graph& g) {
     g.infer_shapes();
   }
   return folded;
+}
+
+int fuse_conv_activation(Graph& g) {
+  int fused = 0;
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& act = g.nodes[i];
+    if ((act.op_type != "Relu" && act.op_type != "Clip") || !act.domain.empty()) continue;
+    const int p = g.producer(act.inputs[0]);
+    if (p < 0) continue;
+    Node& conv = g.nodes[static_cast<std::size_t>(p)];
+    if (conv.op_type != "Conv" || conv.has("edgeq_activation") || g.use_count(act.inputs[0]) != 1) continue;
+    conv.attrs["edgeq_activation"] = act.op_type;
+    if (act.op_type == "Clip") {
+      conv.attrs["edgeq_clip_min"] = act.attr_float("min", -std::numeric_limits<float>::infinity());
+      conv.attrs["edgeq_clip_max"] = act.attr_float("max", std::numeric_limits<float>::infinity());
+    }
+    conv.outputs[0] = act.outputs[0];
+    removed[i] = true;
+    ++fused;
+  }
+  if (fused) {
+    std::vector<Node> kept;
+    for (std::size_t i = 0; i < g.nodes.size(); ++i)
+      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
+    g.nodes = std::move(kept);
+    g.infer_shapes();
+  }
+  return fused;
 }
 
 void remove_unused_initializers(Graph& g) {

@@ -13,9 +13,12 @@ Executor::Executor(graph::Graph graph, ExecutorOptions options) : graph_(std::mo
   for (const auto& in : graph_.inputs)
     if (graph_.info(in).dtype != core::DType::F32) throw_input("graph input '{}' must be float32", in);
   pool_ = std::make_unique<core::ThreadPool>(options.threads);
-  // The fast backend runs BatchNorm folded into the preceding Conv/Gemm (as ONNX Runtime does); the reference
-  // backend executes the graph exactly as given.
-  if (options.backend == Backend::Auto) graph::fold_batchnorm(graph_);
+  // The fast backend runs BatchNorm folded into the preceding Conv/Gemm and Relu/Clip fused into Conv (as ONNX
+  // Runtime does); the reference backend executes the graph exactly as given.
+  if (options.backend == Backend::Auto) {
+    graph::fold_batchnorm(graph_);
+    graph::fuse_conv_activation(graph_);
+  }
 }
 
 Executor::~Executor() = default;

@@ -38,7 +38,15 @@ class ConvKernel final : public Kernel {
                                                     src_md, w_any, b_md, dst_md, strides, dil, pad_l, pad_r)
                   : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                                     src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
-    pd_ = dnnl::convolution_forward::primitive_desc(desc, engine());
+    dnnl::primitive_attr attr;
+    const std::string act = node.attr_string("edgeq_activation", "");
+    if (!act.empty()) {
+      dnnl::post_ops ops;
+      if (act == "Relu") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      else ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, node.attr_float("edgeq_clip_min", 0), node.attr_float("edgeq_clip_max", 0));
+      attr.set_post_ops(ops);
+    }
+    pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     prim_ = dnnl::convolution_forward(pd_);
     // Reorder the constant weights once.
     dnnl::memory user_w({wdims, dt::f32, wtag}, engine(), const_cast<void*>(w.raw()));

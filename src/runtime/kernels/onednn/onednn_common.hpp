@@ -16,5 +16,6 @@ void set_threads(std::size_t threads);
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
+std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);
 
 }  // namespace edgeq::runtime::onednn

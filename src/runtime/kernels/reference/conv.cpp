@@ -1,4 +1,6 @@
 // Conv reference: direct convolution, groups and dilation, zero padding; parallel over (batch, output channel).
+#include <cmath>
+
 #include "edgeq/graph/geometry.hpp"
 #include "reference.hpp"
 
@@ -19,6 +21,10 @@ void conv(KernelContext& c) {
   const float* wp = w.data<float>();
   const float* bp = b ? b->data<float>() : nullptr;
   float* yp = y.data<float>();
+  // Fused activation (graph::fuse_conv_activation): Relu = clip to [0, inf).
+  const std::string act = c.node.attr_string("edgeq_activation", "");
+  const double lo = act == "Relu" ? 0.0 : (act == "Clip" ? c.node.attr_float("edgeq_clip_min", 0) : -HUGE_VAL);
+  const double hi = act == "Clip" ? c.node.attr_float("edgeq_clip_max", 0) : HUGE_VAL;
   parallel(c, static_cast<std::size_t>(n * m), [&](std::size_t job) {
     const auto bi = static_cast<std::int64_t>(job) / m, oc = static_cast<std::int64_t>(job) % m;
     const auto g = oc / mg;
@@ -39,7 +45,7 @@ void conv(KernelContext& c) {
             }
           }
         }
-        out[oy * win.out_w + ox] = static_cast<float>(acc);
+        out[oy * win.out_w + ox] = static_cast<float>(std::min(std::max(acc, lo), hi));
       }
   });
 }

@@ -11,6 +11,12 @@ namespace edgeq::graph {
 /// Returns the number of BatchNormalization nodes removed. Shapes are re-inferred.
 int fold_batchnorm(Graph& graph);
 
+/// Fuses Relu / Clip into the preceding Conv when the Conv output has no other reader: the Conv gets the
+/// edgeq-internal attributes edgeq_activation ("Relu" or "Clip") and edgeq_clip_min / edgeq_clip_max, which every
+/// Conv kernel applies to its result (oneDNN as a post-op). ONNX export writes such a Conv as Conv + activation.
+/// Returns the number of activations fused.
+int fuse_conv_activation(Graph& graph);
+
 /// Removes initializers no node or output reads.
 void remove_unused_initializers(Graph& graph);
 

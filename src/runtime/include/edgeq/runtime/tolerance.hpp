@@ -7,6 +7,7 @@
 // Kernels that also round their inputs or fuse operations add a few units of roundoff per element.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace edgeq::runtime {
@@ -23,6 +24,17 @@ inline double dot_gamma(std::int64_t k) {
 /// `extra_ulps` roundings of the result (bias add, output conversion).
 inline double dot_tolerance(std::int64_t k, double abs_sum, double result_magnitude, int extra_ulps = 2) {
   return dot_gamma(k) * abs_sum + extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
+}
+
+/// Element-wise transcendental functions (sigmoid, tanh): the reference is the correctly rounded double result
+/// rounded to float (<= 0.5 ulp); oneDNN's vectorised polynomial approximations are not documented per algorithm,
+/// so we allow 8 units of roundoff relative to the result plus 8 u absolute near zero (measured: <= 2 ulp).
+inline constexpr int kTranscendentalUlps = 8;
+
+/// Inference BatchNorm: the reference computes x * g + (beta - mean * g) in double; oneDNN computes
+/// (x - mean) * g + beta in float: at most 3 roundings, i.e. |error| <= 3u (|x - mean| |g| + |beta|) + u |y|.
+inline double batchnorm_tolerance(double x_minus_mean_times_g, double beta, double y) {
+  return 3.0 * kUnitRoundoff * (std::abs(x_minus_mean_times_g) + std::abs(beta)) + kUnitRoundoff * std::abs(y) + 1e-30;
 }
 
 /// Relative tolerance for comparing a whole network before and after a rewrite that re-rounds weights (e.g.

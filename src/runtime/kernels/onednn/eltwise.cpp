@@ -1,0 +1,117 @@
+// oneDNN element-wise kernels on plain layouts: Relu, LeakyRelu, Clip, Sigmoid, Tanh; binary Add/Mul with numpy
+// broadcasting (equal ranks after left-padding with 1s); inference BatchNormalization (global statistics, scale
+// and shift).
+#include <limits>
+
+#include "onednn_common.hpp"
+
+namespace edgeq::runtime::onednn {
+
+namespace {
+using dt = dnnl::memory::data_type;
+
+/// Plain row-major descriptor of a shape (rank 1-6), left-padded with 1s to `rank`.
+dnnl::memory::desc plain(const Shape& s, std::size_t rank) {
+  dnnl::memory::dims d(rank - s.size(), 1);
+  d.insert(d.end(), s.begin(), s.end());
+  if (d.empty()) d = {1};
+  dnnl::memory::dims strides(d.size(), 1);
+  for (std::size_t i = d.size(); i-- > 1;) strides[i - 1] = strides[i] * d[i];
+  return dnnl::memory::desc(d, dt::f32, strides);
+}
+
+class EltwiseKernel final : public Kernel {
+ public:
+  EltwiseKernel(const Shape& s, dnnl::algorithm alg, float alpha, float beta) {
+    md_ = plain(s, std::max<std::size_t>(s.size(), 1));
+    pd_ = dnnl::eltwise_forward::primitive_desc(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md_, alpha, beta), engine());
+    prim_ = dnnl::eltwise_forward(pd_);
+  }
+  void run(KernelContext& c) override {
+    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())), dst(md_, engine(), c.outputs[0]->raw());
+    prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    stream().wait();
+  }
+  const char* backend() const override { return "onednn"; }
+
+ private:
+  dnnl::memory::desc md_;
+  dnnl::eltwise_forward::primitive_desc pd_;
+  dnnl::eltwise_forward prim_;
+};
+
+class BinaryKernel final : public Kernel {
+ public:
+  BinaryKernel(const Shape& a, const Shape& b, const Shape& y, dnnl::algorithm alg) {
+    const std::size_t r = y.size();
+    a_ = plain(a, r), b_ = plain(b, r), y_ = plain(y, r);
+    pd_ = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, a_, b_, y_), engine());
+    prim_ = dnnl::binary(pd_);
+  }
+  void run(KernelContext& c) override {
+    dnnl::memory a(a_, engine(), const_cast<void*>(c.inputs[0]->raw())), b(b_, engine(), const_cast<void*>(c.inputs[1]->raw()));
+    dnnl::memory y(y_, engine(), c.outputs[0]->raw());
+    prim_.execute(stream(), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, y}});
+    stream().wait();
+  }
+  const char* backend() const override { return "onednn"; }
+
+ private:
+  dnnl::memory::desc a_, b_, y_;
+  dnnl::binary::primitive_desc pd_;
+  dnnl::binary prim_;
+};
+
+class BatchNormKernel final : public Kernel {
+ public:
+  BatchNormKernel(const Shape& x, float eps) {
+    md_ = plain(x, x.size());
+    const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                       dnnl::normalization_flags::use_shift;
+    pd_ = dnnl::batch_normalization_forward::primitive_desc(
+        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md_, eps, flags), engine());
+    prim_ = dnnl::batch_normalization_forward(pd_);
+  }
+  void run(KernelContext& c) override {
+    auto mem = [&](std::size_t i) { return dnnl::memory(pd_.mean_desc(), engine(), const_cast<void*>(c.inputs[i]->raw())); };
+    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())), dst(md_, engine(), c.outputs[0]->raw());
+    prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_SCALE, mem(1)}, {DNNL_ARG_SHIFT, mem(2)},
+                             {DNNL_ARG_MEAN, mem(3)}, {DNNL_ARG_VARIANCE, mem(4)}, {DNNL_ARG_DST, dst}});
+    stream().wait();
+  }
+  const char* backend() const override { return "onednn"; }
+
+ private:
+  dnnl::memory::desc md_;
+  dnnl::batch_normalization_forward::primitive_desc pd_;
+  dnnl::batch_normalization_forward prim_;
+};
+}  // namespace
+
+std::unique_ptr<Kernel> make_eltwise(const PrepareContext& c) {
+  const auto& n = c.node;
+  const Shape s = c.graph.info(n.inputs[0]).shape;
+  if (s.size() > 6) return nullptr;
+  using A = dnnl::algorithm;
+  if (n.op_type == "Relu") return std::make_unique<EltwiseKernel>(s, A::eltwise_relu, 0.0f, 0.0f);
+  if (n.op_type == "LeakyRelu") return std::make_unique<EltwiseKernel>(s, A::eltwise_relu, n.attr_float("alpha", 0.01f), 0.0f);
+  if (n.op_type == "Clip")
+    return std::make_unique<EltwiseKernel>(s, A::eltwise_clip_v2, n.attr_float("min", -std::numeric_limits<float>::max()),
+                                           n.attr_float("max", std::numeric_limits<float>::max()));
+  if (n.op_type == "Sigmoid") return std::make_unique<EltwiseKernel>(s, A::eltwise_logistic, 0.0f, 0.0f);
+  if (n.op_type == "Tanh") return std::make_unique<EltwiseKernel>(s, A::eltwise_tanh, 0.0f, 0.0f);
+  if (n.op_type == "Add" || n.op_type == "Mul") {
+    const Shape y = c.graph.info(n.outputs[0]).shape;
+    if (y.empty() || y.size() > 6) return nullptr;
+    return std::make_unique<BinaryKernel>(c.graph.info(n.inputs[0]).shape, c.graph.info(n.inputs[1]).shape, y,
+                                          n.op_type == "Add" ? A::binary_add : A::binary_mul);
+  }
+  if (n.op_type == "BatchNormalization") {
+    if (s.size() < 2 || s.size() > 5) return nullptr;
+    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f));
+  }
+  return nullptr;
+}
+
+}  // namespace edgeq::runtime::onednn
