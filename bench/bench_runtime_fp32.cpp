@@ -1,6 +1,6 @@
-// Latency of edgeq's float32 runtime on one ONNX model: warm-up, then timed runs of batch-1 (or --batch) inference
-// on seeded random input. Prints JSON {median_ms, p90_ms, min_ms, runs, kernels}. bench/runtime_fp32.py runs it
-// next to ONNX Runtime on the same files and prints the ratio.
+// Latency of edgeq's float32 runtime on one ONNX model: warm-up, then timed runs of batch-1 (or --batch)
+// inference on seeded random input. Prints JSON {median_ms, p90_ms, min_ms, runs, kernels}.
+// bench/runtime_fp32.py runs it next to ONNX Runtime on the same files and prints the ratio.
 //   bench_runtime_fp32 MODEL.onnx [--threads 2] [--runs 30] [--batch 1] [--reference]
 #include <fmt/format.h>
 
@@ -18,7 +18,8 @@ using namespace edgeq;
 
 int main(int argc, char** argv) try {
   if (argc < 2) {
-    fmt::print(stderr, "usage: bench_runtime_fp32 MODEL.onnx [--threads N] [--runs N] [--batch N] [--reference]\n");
+    fmt::print(stderr,
+               "usage: bench_runtime_fp32 MODEL.onnx [--threads N] [--runs N] [--batch N] [--reference]\n");
     return 2;
   }
   std::size_t threads = 2, runs = 30;
@@ -26,11 +27,16 @@ int main(int argc, char** argv) try {
   bool reference = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--threads" && i + 1 < argc) threads = std::stoul(argv[++i]);
-    else if (a == "--runs" && i + 1 < argc) runs = std::stoul(argv[++i]);
-    else if (a == "--batch" && i + 1 < argc) batch = std::stol(argv[++i]);
-    else if (a == "--reference") reference = true;
-    else throw_input("unknown argument '{}'", a);
+    if (a == "--threads" && i + 1 < argc)
+      threads = std::stoul(argv[++i]);
+    else if (a == "--runs" && i + 1 < argc)
+      runs = std::stoul(argv[++i]);
+    else if (a == "--batch" && i + 1 < argc)
+      batch = std::stol(argv[++i]);
+    else if (a == "--reference")
+      reference = true;
+    else
+      throw_input("unknown argument '{}'", a);
   }
   graph::Graph g = graph::load_onnx(argv[1]);
   core::Shape shape = g.info(g.inputs.at(0)).shape;
@@ -38,7 +44,8 @@ int main(int argc, char** argv) try {
   core::Tensor x(core::DType::F32, shape);
   core::CounterRng rng(1, 0, 0);
   for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
-  runtime::Executor ex(std::move(g), {threads, reference ? runtime::Backend::Reference : runtime::Backend::Auto});
+  runtime::Executor ex(std::move(g),
+                       {threads, reference ? runtime::Backend::Reference : runtime::Backend::Auto});
   for (int i = 0; i < 3; ++i) ex.run({x});  // warm-up: prepare, primitive creation, caches
   std::vector<double> ms;
   for (std::size_t i = 0; i < runs; ++i) {
@@ -51,8 +58,10 @@ int main(int argc, char** argv) try {
   for (const auto& b : ex.kernel_backends()) ++kernels[b];
   std::string k;
   for (const auto& [name, n] : kernels) k += fmt::format("{}\"{}\": {}", k.empty() ? "" : ", ", name, n);
-  fmt::print("{{\"median_ms\": {:.3f}, \"p90_ms\": {:.3f}, \"min_ms\": {:.3f}, \"runs\": {}, \"kernels\": {{{}}}}}\n",
-             ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.front(), runs, k);
+  fmt::print(
+      "{{\"median_ms\": {:.3f}, \"p90_ms\": {:.3f}, \"min_ms\": {:.3f}, \"runs\": {}, \"kernels\": "
+      "{{{}}}}}\n",
+      ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.front(), runs, k);
   return 0;
 } catch (const Error& e) {
   fmt::print(stderr, "bench_runtime_fp32: {}\n", e.what());

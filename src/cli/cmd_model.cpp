@@ -32,12 +32,16 @@ int run_info(const ModelOptions& o) {
   for (const auto& n : g.nodes) {
     std::int64_t params = 0;
     for (const auto& in : n.inputs)
-      if (g.is_initializer(in) && !g.non_parameters.count(in) && g.initializers.at(in).dtype() == core::DType::F32)
+      if (g.is_initializer(in) && !g.non_parameters.count(in) &&
+          g.initializers.at(in).dtype() == core::DType::F32)
         params += g.initializers.at(in).numel();
     const std::int64_t macs = graph::node_macs(g, n);
     total_macs += macs;
-    layers.push_back({{"name", n.name}, {"op", n.op_type}, {"output_shape", g.info(n.outputs[0]).shape},
-                      {"params", params}, {"macs", macs}});
+    layers.push_back({{"name", n.name},
+                      {"op", n.op_type},
+                      {"output_shape", g.info(n.outputs[0]).shape},
+                      {"params", params},
+                      {"macs", macs}});
   }
   nlohmann::ordered_json j{{"model", g.name},
                            {"inputs", nlohmann::ordered_json::array()},
@@ -56,18 +60,20 @@ int run_info(const ModelOptions& o) {
   }
   fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", "layer", "op", "output", "params", "MACs");
   for (const auto& l : layers)
-    fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", l["name"].get<std::string>().substr(0, 40), l["op"].get<std::string>(),
-               core::shape_str(l["output_shape"].get<core::Shape>()), l["params"].get<std::int64_t>(),
-               l["macs"].get<std::int64_t>());
-  fmt::print("\n{}: {} layers, {} parameters, {} MACs (batch 1 where unknown), {:.2f} MiB of weights\n", g.name,
-             g.nodes.size(), g.parameter_count(), total_macs, static_cast<double>(g.parameter_bytes()) / (1 << 20));
+    fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", l["name"].get<std::string>().substr(0, 40),
+               l["op"].get<std::string>(), core::shape_str(l["output_shape"].get<core::Shape>()),
+               l["params"].get<std::int64_t>(), l["macs"].get<std::int64_t>());
+  fmt::print("\n{}: {} layers, {} parameters, {} MACs (batch 1 where unknown), {:.2f} MiB of weights\n",
+             g.name, g.nodes.size(), g.parameter_count(), total_macs,
+             static_cast<double>(g.parameter_bytes()) / (1 << 20));
   return 0;
 }
 
 int run_predict(const ModelOptions& o) {
   core::check_output_path(o.out, o.force);
   graph::Graph g = load_model(o.model, "", o.classes, o.seed);
-  if (g.inputs.size() != 1) throw_input("predict supports models with one input ({} has {})", o.model, g.inputs.size());
+  if (g.inputs.size() != 1)
+    throw_input("predict supports models with one input ({} has {})", o.model, g.inputs.size());
   const core::Tensor x = core::read_npy(o.input);
   runtime::Executor ex(std::move(g), runtime::ExecutorOptions{o.threads});
   const auto outputs = ex.run({x});
@@ -99,7 +105,8 @@ void add_model_commands(CLI::App& app, Action& action) {
     auto o = std::make_shared<ModelOptions>();
     auto* cmd = app.add_subcommand("predict", "Run a model on a float32 .npy input, write a .npy output");
     cmd->add_option("--model", o->model, "ONNX file")->required();
-    cmd->add_option("--input", o->input, "Input .npy (float32, the model's input shape; any batch)")->required();
+    cmd->add_option("--input", o->input, "Input .npy (float32, the model's input shape; any batch)")
+        ->required();
     cmd->add_option("--out", o->out, "Output .npy (first model output)")->required();
     cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
     cmd->add_flag("--force", o->force, "Overwrite the output");
@@ -107,7 +114,8 @@ void add_model_commands(CLI::App& app, Action& action) {
   }
   {
     auto o = std::make_shared<ModelOptions>();
-    auto* cmd = app.add_subcommand("convert", "Import an ONNX model (opset 7-21, QONNX) and write it as opset 13");
+    auto* cmd =
+        app.add_subcommand("convert", "Import an ONNX model (opset 7-21, QONNX) and write it as opset 13");
     cmd->add_option("--model", o->model, "ONNX file or zoo name")->required();
     cmd->add_option("--out", o->out, "Output ONNX file")->required();
     cmd->add_flag("--force", o->force, "Overwrite the output");

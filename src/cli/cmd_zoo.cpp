@@ -31,7 +31,8 @@ void add_zoo_command(CLI::App& app, Action& action) {
   auto* zoo_cmd = app.add_subcommand("zoo", "Model zoo");
   zoo_cmd->require_subcommand(1);
   auto o = std::make_shared<ZooExportOptions>();
-  auto* cmd = zoo_cmd->add_subcommand("export", "Build a zoo model with seeded random weights and write ONNX");
+  auto* cmd =
+      zoo_cmd->add_subcommand("export", "Build a zoo model with seeded random weights and write ONNX");
   std::vector<std::string> names = zoo::model_names();
   cmd->add_option("name", o->name, "Model name")->required()->check(CLI::IsMember(names));
   cmd->add_option("--input", o->input_shape, "Input shape CxHxW (default 3x200x200; jet_mlp: 16)");

@@ -16,14 +16,16 @@ core::Shape parse_shape(const std::string& text) {
     const std::size_t end = std::min(text.find('x', start), text.size());
     std::int64_t v = 0;
     const auto [p, ec] = std::from_chars(text.data() + start, text.data() + end, v);
-    if (ec != std::errc() || p != text.data() + end || v <= 0) throw_input("invalid shape '{}' (expected e.g. 3x200x200)", text);
+    if (ec != std::errc() || p != text.data() + end || v <= 0)
+      throw_input("invalid shape '{}' (expected e.g. 3x200x200)", text);
     s.push_back(v);
     start = end + 1;
   }
   return s;
 }
 
-graph::Graph load_model(const std::string& model, const std::string& input_shape, int classes, std::uint64_t seed) {
+graph::Graph load_model(const std::string& model, const std::string& input_shape, int classes,
+                        std::uint64_t seed) {
   if (zoo::has_model(model)) {
     if (classes < 1) throw_input("--classes must be at least 1");
     zoo::ZooOptions opt;

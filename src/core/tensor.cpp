@@ -9,26 +9,38 @@ namespace edgeq::core {
 
 std::size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F32: return 4;
-    case DType::F16: return 2;
+    case DType::F32:
+      return 4;
+    case DType::F16:
+      return 2;
     case DType::I8:
     case DType::U8:
-    case DType::Bool: return 1;
-    case DType::I32: return 4;
-    case DType::I64: return 8;
+    case DType::Bool:
+      return 1;
+    case DType::I32:
+      return 4;
+    case DType::I64:
+      return 8;
   }
   return 1;
 }
 
 std::string dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "float32";
-    case DType::F16: return "float16";
-    case DType::I8: return "int8";
-    case DType::U8: return "uint8";
-    case DType::I32: return "int32";
-    case DType::I64: return "int64";
-    case DType::Bool: return "bool";
+    case DType::F32:
+      return "float32";
+    case DType::F16:
+      return "float16";
+    case DType::I8:
+      return "int8";
+    case DType::U8:
+      return "uint8";
+    case DType::I32:
+      return "int32";
+    case DType::I64:
+      return "int64";
+    case DType::Bool:
+      return "bool";
   }
   return "?";
 }

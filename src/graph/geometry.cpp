@@ -4,17 +4,21 @@
 
 namespace edgeq::graph {
 
-Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh, std::int64_t kw) {
+Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh,
+                        std::int64_t kw) {
   Window2d w;
   const auto ks = node.attr_ints("kernel_shape");
   if (!ks.empty()) {
-    if (ks.size() != 2) throw_input("{}: only 2-D windows are supported (kernel_shape has {} dims)", node.describe(), ks.size());
+    if (ks.size() != 2)
+      throw_input("{}: only 2-D windows are supported (kernel_shape has {} dims)", node.describe(),
+                  ks.size());
     kh = ks[0], kw = ks[1];
   }
   w.kh = kh, w.kw = kw;
   const auto st = node.attr_ints("strides", {1, 1});
   const auto di = node.attr_ints("dilations", {1, 1});
-  if (st.size() != 2 || di.size() != 2) throw_input("{}: strides and dilations must have 2 values", node.describe());
+  if (st.size() != 2 || di.size() != 2)
+    throw_input("{}: strides and dilations must have 2 values", node.describe());
   w.sh = st[0], w.sw = st[1], w.dh = di[0], w.dw = di[1];
   if (w.kh < 1 || w.kw < 1 || w.sh < 1 || w.sw < 1 || w.dh < 1 || w.dw < 1)
     throw_input("{}: kernel, strides and dilations must be positive", node.describe());
@@ -33,7 +37,8 @@ Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, 
     w.pad_right = pw - w.pad_left;
     return w;
   }
-  if (auto_pad != "NOTSET" && auto_pad != "VALID") throw_input("{}: unknown auto_pad '{}'", node.describe(), auto_pad);
+  if (auto_pad != "NOTSET" && auto_pad != "VALID")
+    throw_input("{}: unknown auto_pad '{}'", node.describe(), auto_pad);
   if (auto_pad == "NOTSET") {
     const auto pads = node.attr_ints("pads", {0, 0, 0, 0});
     if (pads.size() != 4) throw_input("{}: pads must have 4 values for a 2-D window", node.describe());
@@ -63,16 +68,22 @@ Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b) {
   for (std::size_t i = 0; i < r; ++i) {
     const std::int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
     const std::int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da == db || db == 1) out[i] = da;
-    else if (da == 1) out[i] = db;
-    else if (da < 0 || db < 0) out[i] = std::max(da, db) < 0 ? -1 : std::max(da, db);
-    else throw_input("{}: shapes {} and {} do not broadcast", node.describe(), core::shape_str(a), core::shape_str(b));
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
+    else if (da < 0 || db < 0)
+      out[i] = std::max(da, db) < 0 ? -1 : std::max(da, db);
+    else
+      throw_input("{}: shapes {} and {} do not broadcast", node.describe(), core::shape_str(a),
+                  core::shape_str(b));
   }
   return out;
 }
 
 std::int64_t normalize_axis(const Node& node, std::int64_t axis, std::int64_t rank) {
-  if (axis < -rank || axis >= rank) throw_input("{}: axis {} out of range for rank {}", node.describe(), axis, rank);
+  if (axis < -rank || axis >= rank)
+    throw_input("{}: axis {} out of range for rank {}", node.describe(), axis, rank);
   return axis < 0 ? axis + rank : axis;
 }
 

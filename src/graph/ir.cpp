@@ -37,7 +37,9 @@ std::vector<std::int64_t> Node::attr_ints(const std::string& key, std::vector<st
   throw_input("{}: attribute '{}' must be a list of integers", describe(), key);
 }
 
-std::string Node::describe() const { return fmt::format("node '{}' ({})", name, op_type); }
+std::string Node::describe() const {
+  return fmt::format("node '{}' ({})", name, op_type);
+}
 
 const ValueInfo& Graph::info(const std::string& v) const {
   auto it = values.find(v);
@@ -61,7 +63,8 @@ void Graph::topological_sort() {
   for (std::size_t i = 0; i < nodes.size(); ++i)
     for (const auto& in : nodes[i].inputs) {
       if (in.empty() || available.count(in)) continue;
-      if (!producer_of.count(in)) throw_input("{} reads '{}', which no node, input or initializer defines", nodes[i].describe(), in);
+      if (!producer_of.count(in))
+        throw_input("{} reads '{}', which no node, input or initializer defines", nodes[i].describe(), in);
       ++pending[i];
       consumers[in].push_back(static_cast<int>(i));
     }
@@ -80,7 +83,8 @@ void Graph::topological_sort() {
   if (sorted.size() != nodes.size()) throw_input("graph '{}' has a cycle", name);
   nodes = std::move(sorted);
   for (const auto& o : outputs)
-    if (!producer_of.count(o) && !available.count(o)) throw_input("graph output '{}' is not produced by any node", o);
+    if (!producer_of.count(o) && !available.count(o))
+      throw_input("graph output '{}' is not produced by any node", o);
 }
 
 std::int64_t Graph::parameter_count() const {

@@ -13,13 +13,20 @@ namespace {
 
 onnx::TensorProto_DataType onnx_type(DType t) {
   switch (t) {
-    case DType::F32: return onnx::TensorProto::FLOAT;
-    case DType::I64: return onnx::TensorProto::INT64;
-    case DType::I32: return onnx::TensorProto::INT32;
-    case DType::I8: return onnx::TensorProto::INT8;
-    case DType::U8: return onnx::TensorProto::UINT8;
-    case DType::F16: return onnx::TensorProto::FLOAT16;
-    case DType::Bool: return onnx::TensorProto::BOOL;
+    case DType::F32:
+      return onnx::TensorProto::FLOAT;
+    case DType::I64:
+      return onnx::TensorProto::INT64;
+    case DType::I32:
+      return onnx::TensorProto::INT32;
+    case DType::I8:
+      return onnx::TensorProto::INT8;
+    case DType::U8:
+      return onnx::TensorProto::UINT8;
+    case DType::F16:
+      return onnx::TensorProto::FLOAT16;
+    case DType::Bool:
+      return onnx::TensorProto::BOOL;
   }
   return onnx::TensorProto::UNDEFINED;
 }
@@ -38,8 +45,10 @@ void set_value_info(onnx::ValueInfoProto* p, const std::string& name, const Valu
   auto* shape = tt->mutable_shape();
   for (auto d : v.shape) {
     auto* dim = shape->add_dim();
-    if (d >= 0) dim->set_dim_value(d);
-    else dim->set_dim_param("N");
+    if (d >= 0)
+      dim->set_dim_value(d);
+    else
+      dim->set_dim_param("N");
   }
 }
 
@@ -129,11 +138,14 @@ class Exporter {
     auto ints_input = [&](const std::string& key) {
       const auto v = n.attr_ints(key);
       moved.insert(key);
-      return constant(n.name + "_" + key, Tensor::from<std::int64_t>({static_cast<std::int64_t>(v.size())}, v));
+      return constant(n.name + "_" + key,
+                      Tensor::from<std::int64_t>({static_cast<std::int64_t>(v.size())}, v));
     };
     auto float_input = [&](const std::string& key, bool scalar) {
       moved.insert(key);
-      if (scalar) return constant(n.name + "_" + key, Tensor::from<float>({}, std::vector<float>{n.attr_float(key, 0)}));
+      if (scalar)
+        return constant(n.name + "_" + key,
+                        Tensor::from<float>({}, std::vector<float>{n.attr_float(key, 0)}));
       const auto& v = std::get<std::vector<float>>(n.attrs.at(key));
       return constant(n.name + "_" + key, Tensor::from<float>({static_cast<std::int64_t>(v.size())}, v));
     };
@@ -168,7 +180,8 @@ class Exporter {
         set_attr(s, "axis", std::int64_t{-1});
         Shape back = x;
         if (back[0] < 0) back[0] = 0;
-        add_node(n, "Reshape", {soft, constant(n.name + "_shape", Tensor::from<std::int64_t>({rank}, back))}, outputs, "_reshape");
+        add_node(n, "Reshape", {soft, constant(n.name + "_shape", Tensor::from<std::int64_t>({rank}, back))},
+                 outputs, "_reshape");
         return;
       }
     }
@@ -178,8 +191,10 @@ class Exporter {
       const std::string pre = n.name + "_preact";
       auto* a = add_node(n, act, {pre}, outputs, "_act");
       if (act == "Clip") {
-        a->add_input(constant(n.name + "_min", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_min", 0)})));
-        a->add_input(constant(n.name + "_max", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_max", 0)})));
+        a->add_input(constant(
+            n.name + "_min", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_min", 0)})));
+        a->add_input(constant(
+            n.name + "_max", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_max", 0)})));
       }
       outputs = {pre};
     }
@@ -201,6 +216,8 @@ std::string serialize_onnx(const Graph& graph) {
   return out;
 }
 
-void save_onnx(const Graph& graph, const std::filesystem::path& path) { core::write_file_atomic(path, serialize_onnx(graph)); }
+void save_onnx(const Graph& graph, const std::filesystem::path& path) {
+  core::write_file_atomic(path, serialize_onnx(graph));
+}
 
 }  // namespace edgeq::graph

@@ -24,60 +24,82 @@ Tensor to_tensor(const onnx::TensorProto& t, const std::string& origin) {
     const auto n = static_cast<std::size_t>(out.numel());
     if (!t.raw_data().empty()) {
       if (t.raw_data().size() != out.bytes())
-        throw_input("{}: tensor '{}' has {} bytes of data, expected {} for shape {}", origin, t.name(), t.raw_data().size(),
-                    out.bytes(), core::shape_str(shape));
+        throw_input("{}: tensor '{}' has {} bytes of data, expected {} for shape {}", origin, t.name(),
+                    t.raw_data().size(), out.bytes(), core::shape_str(shape));
       std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
     } else {
       if (typed_size != n)
-        throw_input("{}: tensor '{}' has {} values, expected {} for shape {}", origin, t.name(), typed_size, n,
-                    core::shape_str(shape));
+        throw_input("{}: tensor '{}' has {} values, expected {} for shape {}", origin, t.name(), typed_size,
+                    n, core::shape_str(shape));
       typed(out);
     }
     return out;
   };
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
-      return fill(DType::F32, [&](Tensor& o) { std::copy(t.float_data().begin(), t.float_data().end(), o.data<float>()); },
-                  static_cast<std::size_t>(t.float_data_size()));
+      return fill(
+          DType::F32,
+          [&](Tensor& o) { std::copy(t.float_data().begin(), t.float_data().end(), o.data<float>()); },
+          static_cast<std::size_t>(t.float_data_size()));
     case onnx::TensorProto::INT64:
-      return fill(DType::I64, [&](Tensor& o) { std::copy(t.int64_data().begin(), t.int64_data().end(), o.data<std::int64_t>()); },
-                  static_cast<std::size_t>(t.int64_data_size()));
+      return fill(
+          DType::I64,
+          [&](Tensor& o) { std::copy(t.int64_data().begin(), t.int64_data().end(), o.data<std::int64_t>()); },
+          static_cast<std::size_t>(t.int64_data_size()));
     case onnx::TensorProto::INT32:
-      return fill(DType::I32, [&](Tensor& o) { std::copy(t.int32_data().begin(), t.int32_data().end(), o.data<std::int32_t>()); },
-                  static_cast<std::size_t>(t.int32_data_size()));
+      return fill(
+          DType::I32,
+          [&](Tensor& o) { std::copy(t.int32_data().begin(), t.int32_data().end(), o.data<std::int32_t>()); },
+          static_cast<std::size_t>(t.int32_data_size()));
     case onnx::TensorProto::INT8:
-      return fill(DType::I8, [&](Tensor& o) {
-        auto* d = o.data<std::int8_t>();
-        for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::int8_t>(t.int32_data(i));
-      }, static_cast<std::size_t>(t.int32_data_size()));
+      return fill(
+          DType::I8,
+          [&](Tensor& o) {
+            auto* d = o.data<std::int8_t>();
+            for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::int8_t>(t.int32_data(i));
+          },
+          static_cast<std::size_t>(t.int32_data_size()));
     case onnx::TensorProto::UINT8:
-      return fill(DType::U8, [&](Tensor& o) {
-        auto* d = o.data<std::uint8_t>();
-        for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::uint8_t>(t.int32_data(i));
-      }, static_cast<std::size_t>(t.int32_data_size()));
+      return fill(
+          DType::U8,
+          [&](Tensor& o) {
+            auto* d = o.data<std::uint8_t>();
+            for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::uint8_t>(t.int32_data(i));
+          },
+          static_cast<std::size_t>(t.int32_data_size()));
     default:
-      throw_input("{}: tensor '{}' has unsupported data type {}", origin, t.name(), static_cast<int>(t.data_type()));
+      throw_input("{}: tensor '{}' has unsupported data type {}", origin, t.name(),
+                  static_cast<int>(t.data_type()));
   }
 }
 
 AttrValue to_attr(const onnx::AttributeProto& a, const std::string& where) {
   switch (a.type()) {
-    case onnx::AttributeProto::FLOAT: return a.f();
-    case onnx::AttributeProto::INT: return static_cast<std::int64_t>(a.i());
-    case onnx::AttributeProto::STRING: return a.s();
-    case onnx::AttributeProto::INTS: return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
-    case onnx::AttributeProto::FLOATS: return std::vector<float>(a.floats().begin(), a.floats().end());
-    case onnx::AttributeProto::TENSOR: return to_tensor(a.t(), where);
-    default: throw_input("{}: attribute '{}' has an unsupported type", where, a.name());
+    case onnx::AttributeProto::FLOAT:
+      return a.f();
+    case onnx::AttributeProto::INT:
+      return static_cast<std::int64_t>(a.i());
+    case onnx::AttributeProto::STRING:
+      return a.s();
+    case onnx::AttributeProto::INTS:
+      return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
+    case onnx::AttributeProto::FLOATS:
+      return std::vector<float>(a.floats().begin(), a.floats().end());
+    case onnx::AttributeProto::TENSOR:
+      return to_tensor(a.t(), where);
+    default:
+      throw_input("{}: attribute '{}' has an unsupported type", where, a.name());
   }
 }
 
 /// Moves constant input `i` of `node` into attribute `key` (ints or floats), then clears the input.
-void input_to_attr(Graph& g, Node& node, std::size_t i, const std::string& key, bool as_floats, std::int64_t opset) {
+void input_to_attr(Graph& g, Node& node, std::size_t i, const std::string& key, bool as_floats,
+                   std::int64_t opset) {
   if (i >= node.inputs.size() || node.inputs[i].empty()) return;
   auto it = g.initializers.find(node.inputs[i]);
   if (it == g.initializers.end())
-    throw_input("{}: input {} must be a constant at opset {} (dynamic values are not supported)", node.describe(), i, opset);
+    throw_input("{}: input {} must be a constant at opset {} (dynamic values are not supported)",
+                node.describe(), i, opset);
   const Tensor& t = it->second;
   if (as_floats) {
     if (t.dtype() != DType::F32) throw_input("{}: input {} must be float", node.describe(), i);
@@ -115,7 +137,8 @@ void normalise(Graph& g, Node& n, std::int64_t opset) {
   } else if (op == "Pad" && opset >= 11) {
     input_to_attr(g, n, 1, "pads", false, opset);
     scalar_input_to_attr(g, n, 2, "value", opset);
-    if (n.inputs.size() > 3 && !n.inputs[3].empty()) throw_input("{}: Pad with axes is not supported", n.describe());
+    if (n.inputs.size() > 3 && !n.inputs[3].empty())
+      throw_input("{}: Pad with axes is not supported", n.describe());
   } else if (op == "Upsample" || op == "Resize") {
     if (op == "Upsample") n.op_type = "Resize";
     if (op == "Upsample" && opset < 9) {
@@ -156,9 +179,10 @@ std::string canonical_domain(const std::string& d, const std::string& where) {
 }
 
 /// Keras converters (keras2onnx, opset 7) wrap BatchNormalization of a dense layer's [N, C] output in
-/// Transpose -> BatchNormalization -> Transpose, giving BN a [C, N] input whose channel axis (N) does not match
-/// its C parameters; ONNX Runtime rejects it. The intended per-feature normalisation is restored by applying
-/// the BN directly to the [N, C] tensor. Needs topologically sorted nodes; infers shapes as it walks.
+/// Transpose -> BatchNormalization -> Transpose, giving BN a [C, N] input whose channel axis (N) does not
+/// match its C parameters; ONNX Runtime rejects it. The intended per-feature normalisation is restored by
+/// applying the BN directly to the [N, C] tensor. Needs topologically sorted nodes; infers shapes as it
+/// walks.
 void fold_transposed_batchnorm(Graph& g) {
   for (const auto& [k, t] : g.initializers) g.values[k] = ValueInfo{t.dtype(), t.shape()};
   std::vector<bool> removed(g.nodes.size(), false);
@@ -180,7 +204,8 @@ void fold_transposed_batchnorm(Graph& g) {
       const auto scale = g.initializers.find(bn.inputs.size() > 1 ? bn.inputs[1] : "");
       if (is_swap(t1) && is_swap(t2) && g.use_count(t1.outputs[0]) == 1 && g.use_count(bn.outputs[0]) == 1 &&
           in_it != g.values.end() && in_it->second.shape.size() == 2 && scale != g.initializers.end() &&
-          scale->second.numel() == in_it->second.shape[1] && scale->second.numel() != in_it->second.shape[0]) {
+          scale->second.numel() == in_it->second.shape[1] &&
+          scale->second.numel() != in_it->second.shape[0]) {
         bn.inputs[0] = t1.inputs[0];
         bn.outputs[0] = t2.outputs[0];
         removed[static_cast<std::size_t>(p1)] = removed[static_cast<std::size_t>(c2)] = true;
@@ -206,7 +231,8 @@ Graph parse_onnx(const std::string& bytes, const std::string& origin) {
   for (const auto& o : model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();
   if (g.opset < kMinImportOpset || g.opset > kMaxImportOpset)
-    throw_input("{}: ONNX opset {} is not supported (supported: {} to {})", origin, g.opset, kMinImportOpset, kMaxImportOpset);
+    throw_input("{}: ONNX opset {} is not supported (supported: {} to {})", origin, g.opset, kMinImportOpset,
+                kMaxImportOpset);
   const auto& gp = model.graph();
   g.name = gp.name().empty() ? "model" : gp.name();
   for (const auto& p : model.metadata_props()) g.metadata[p.key()] = p.value();
@@ -215,9 +241,11 @@ Graph parse_onnx(const std::string& bytes, const std::string& origin) {
     if (g.is_initializer(in.name())) continue;
     const auto& tt = in.type().tensor_type();
     if (tt.elem_type() != onnx::TensorProto::FLOAT)
-      throw_input("{}: input '{}' must be float32 (ONNX type {})", origin, in.name(), static_cast<int>(tt.elem_type()));
+      throw_input("{}: input '{}' must be float32 (ONNX type {})", origin, in.name(),
+                  static_cast<int>(tt.elem_type()));
     Shape shape;
-    for (const auto& d : tt.shape().dim()) shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
+    for (const auto& d : tt.shape().dim())
+      shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
     g.inputs.push_back(in.name());
     g.values[in.name()] = ValueInfo{DType::F32, shape};
   }
@@ -235,17 +263,22 @@ Graph parse_onnx(const std::string& bytes, const std::string& origin) {
     for (const auto& a : np.attribute()) n.attrs[a.name()] = to_attr(a, where);
     if (n.op_type == "Constant" && n.domain.empty()) {
       if (n.outputs.size() != 1) throw_input("{}: Constant must have one output", where);
-      if (auto* t = n.has("value") ? std::get_if<Tensor>(&n.attrs["value"]) : nullptr) g.initializers[n.outputs[0]] = *t;
-      else if (n.has("value_float")) g.initializers[n.outputs[0]] = Tensor::from<float>({}, std::vector<float>{n.attr_float("value_float", 0)});
+      if (auto* t = n.has("value") ? std::get_if<Tensor>(&n.attrs["value"]) : nullptr)
+        g.initializers[n.outputs[0]] = *t;
+      else if (n.has("value_float"))
+        g.initializers[n.outputs[0]] =
+            Tensor::from<float>({}, std::vector<float>{n.attr_float("value_float", 0)});
       else if (n.has("value_ints")) {
         const auto v = n.attr_ints("value_ints");
         g.initializers[n.outputs[0]] = Tensor::from<std::int64_t>({static_cast<std::int64_t>(v.size())}, v);
-      } else throw_input("{}: unsupported Constant form", where);
+      } else
+        throw_input("{}: unsupported Constant form", where);
       continue;
     }
     normalise(g, n, g.opset);
     if (!find_schema(n.domain, n.op_type))
-      throw_input("{}: unsupported operator {} (domain '{}', opset {})", origin, n.describe(), n.domain.empty() ? "ai.onnx" : n.domain, g.opset);
+      throw_input("{}: unsupported operator {} (domain '{}', opset {})", origin, n.describe(),
+                  n.domain.empty() ? "ai.onnx" : n.domain, g.opset);
     if (n.domain == kQonnxDomain)
       for (std::size_t i = 1; i < n.inputs.size(); ++i) g.non_parameters.insert(n.inputs[i]);
     g.nodes.push_back(std::move(n));

@@ -9,9 +9,9 @@ namespace {
 const std::vector<OpSchema>& registry() {
   static const std::vector<OpSchema> all = [] {
     std::vector<OpSchema> v;
-    for (auto part : {ops::conv_schemas(), ops::gemm_schemas(), ops::normalization_schemas(), ops::activation_schemas(),
-                      ops::pool_schemas(), ops::elementwise_schemas(), ops::shape_schemas(), ops::pad_resize_schemas(),
-                      ops::quant_schemas()})
+    for (auto part : {ops::conv_schemas(), ops::gemm_schemas(), ops::normalization_schemas(),
+                      ops::activation_schemas(), ops::pool_schemas(), ops::elementwise_schemas(),
+                      ops::shape_schemas(), ops::pad_resize_schemas(), ops::quant_schemas()})
       v.insert(v.end(), part.begin(), part.end());
     return v;
   }();
@@ -43,16 +43,21 @@ const OpSchema* find_schema(const std::string& domain, const std::string& op_typ
   return nullptr;
 }
 
-std::span<const OpSchema> all_schemas() { return registry(); }
+std::span<const OpSchema> all_schemas() {
+  return registry();
+}
 
 void infer_node(Graph& g, const Node& node) {
   const OpSchema* s = find_schema(node.domain, node.op_type);
-  if (!s) throw_input("{}: unsupported operator (domain '{}', opset {})", node.describe(), node.domain, g.opset);
+  if (!s)
+    throw_input("{}: unsupported operator (domain '{}', opset {})", node.describe(), node.domain, g.opset);
   const int n_in = static_cast<int>(node.inputs.size());
   if (n_in < s->min_inputs || n_in > s->max_inputs)
-    throw_input("{}: {} inputs given, expected {} to {}", node.describe(), n_in, s->min_inputs, s->max_inputs);
+    throw_input("{}: {} inputs given, expected {} to {}", node.describe(), n_in, s->min_inputs,
+                s->max_inputs);
   for (int i = 0; i < s->min_inputs; ++i)
-    if (node.inputs[static_cast<std::size_t>(i)].empty()) throw_input("{}: required input {} is missing", node.describe(), i);
+    if (node.inputs[static_cast<std::size_t>(i)].empty())
+      throw_input("{}: required input {} is missing", node.describe(), i);
   InferContext c = make_context(g, node);
   s->infer(c);
   for (std::size_t i = 0; i < node.outputs.size() && i < c.outputs.size(); ++i)

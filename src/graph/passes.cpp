@@ -23,14 +23,16 @@ int fold_batchnorm(Graph& g) {
     if (p < 0) continue;
     Node& prod = g.nodes[static_cast<std::size_t>(p)];
     const bool conv = prod.op_type == "Conv";
-    const bool gemm = prod.op_type == "Gemm" && prod.attr_int("transB", 0) == 1 && prod.attr_int("transA", 0) == 0 &&
-                      prod.attr_float("alpha", 1.0f) == 1.0f && prod.attr_float("beta", 1.0f) == 1.0f;
+    const bool gemm = prod.op_type == "Gemm" && prod.attr_int("transB", 0) == 1 &&
+                      prod.attr_int("transA", 0) == 0 && prod.attr_float("alpha", 1.0f) == 1.0f &&
+                      prod.attr_float("beta", 1.0f) == 1.0f;
     if (!(conv || gemm) || g.use_count(bn.inputs[0]) != 1) continue;
     const Tensor* w = constant(g, prod, 1);
     const Tensor* b = constant(g, prod, 2);
     if (!w || (prod.inputs.size() > 2 && !prod.inputs[2].empty() && !b)) continue;
     if (gemm && b && b->numel() != w->shape()[0]) continue;
-    const Tensor *scale = constant(g, bn, 1), *beta = constant(g, bn, 2), *mean = constant(g, bn, 3), *var = constant(g, bn, 4);
+    const Tensor *scale = constant(g, bn, 1), *beta = constant(g, bn, 2), *mean = constant(g, bn, 3),
+                 *var = constant(g, bn, 4);
     if (!scale || !beta || !mean || !var) continue;
     const std::int64_t out = w->shape()[0];
     if (scale->numel() != out) continue;
@@ -39,12 +41,16 @@ int fold_batchnorm(Graph& g) {
     Tensor nw = w->clone();
     Tensor nb(DType::F32, {out});
     for (std::int64_t o = 0; o < out; ++o) {
-      const double gain = scale->data<float>()[o] / std::sqrt(static_cast<double>(var->data<float>()[o]) + eps);
-      for (std::int64_t k = 0; k < per; ++k) nw.data<float>()[o * per + k] = static_cast<float>(w->data<float>()[o * per + k] * gain);
+      const double gain =
+          scale->data<float>()[o] / std::sqrt(static_cast<double>(var->data<float>()[o]) + eps);
+      for (std::int64_t k = 0; k < per; ++k)
+        nw.data<float>()[o * per + k] = static_cast<float>(w->data<float>()[o * per + k] * gain);
       const double bias = b ? b->data<float>()[o] : 0.0;
-      nb.data<float>()[o] = static_cast<float>((bias - mean->data<float>()[o]) * gain + beta->data<float>()[o]);
+      nb.data<float>()[o] =
+          static_cast<float>((bias - mean->data<float>()[o]) * gain + beta->data<float>()[o]);
     }
-    const std::string wn = g.unique_name(prod.name + "/folded_kernel"), bnn = g.unique_name(prod.name + "/folded_bias");
+    const std::string wn = g.unique_name(prod.name + "/folded_kernel"),
+                      bnn = g.unique_name(prod.name + "/folded_bias");
     g.initializers[wn] = nw;
     g.initializers[bnn] = nb;
     prod.inputs.resize(3);

@@ -7,14 +7,16 @@
 
 namespace edgeq::runtime {
 
-Executor::Executor(graph::Graph graph, ExecutorOptions options) : graph_(std::move(graph)), options_(options) {
+Executor::Executor(graph::Graph graph, ExecutorOptions options)
+    : graph_(std::move(graph)), options_(options) {
   for (const auto& n : graph_.nodes)
-    if (!find_reference_kernel(n.domain, n.op_type)) throw_input("{}: no kernel for this operator", n.describe());
+    if (!find_reference_kernel(n.domain, n.op_type))
+      throw_input("{}: no kernel for this operator", n.describe());
   for (const auto& in : graph_.inputs)
     if (graph_.info(in).dtype != core::DType::F32) throw_input("graph input '{}' must be float32", in);
   pool_ = std::make_unique<core::ThreadPool>(options.threads);
-  // The fast backend runs BatchNorm folded into the preceding Conv/Gemm and Relu/Clip fused into Conv (as ONNX
-  // Runtime does); the reference backend executes the graph exactly as given.
+  // The fast backend runs BatchNorm folded into the preceding Conv/Gemm and Relu/Clip fused into Conv (as
+  // ONNX Runtime does); the reference backend executes the graph exactly as given.
   if (options.backend == Backend::Auto) {
     graph::fold_batchnorm(graph_);
     graph::fuse_conv_activation(graph_);
@@ -27,8 +29,10 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
   bound_ = graph_;
   for (std::size_t i = 0; i < shapes.size(); ++i) bound_.values[bound_.inputs[i]].shape = shapes[i];
   for (auto it = bound_.values.begin(); it != bound_.values.end();)  // drop stale intermediate shapes
-    it = (bound_.is_initializer(it->first) || std::count(bound_.inputs.begin(), bound_.inputs.end(), it->first))
-             ? std::next(it) : bound_.values.erase(it);
+    it = (bound_.is_initializer(it->first) ||
+          std::count(bound_.inputs.begin(), bound_.inputs.end(), it->first))
+             ? std::next(it)
+             : bound_.values.erase(it);
   bound_.infer_shapes();
   kernels_.clear();
   for (const auto& n : bound_.nodes) {
@@ -68,7 +72,8 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
       const auto& info = bound_.info(out);
       for (auto d : info.shape)
         if (d < 0) throw_internal("value '{}' has an unknown dimension after binding the inputs", out);
-      const std::size_t bytes = static_cast<std::size_t>(core::numel(info.shape)) * core::dtype_size(info.dtype);
+      const std::size_t bytes =
+          static_cast<std::size_t>(core::numel(info.shape)) * core::dtype_size(info.dtype);
       plan_.unplanned_bytes += bytes;
       const int id = static_cast<int>(value_id_.size());
       value_id_[out] = id;
@@ -79,7 +84,8 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
       }
       int best = -1;
       for (std::size_t s = 0; s < slots.size(); ++s)
-        if (slots[s].free && slots[s].bytes >= bytes && (best < 0 || slots[s].bytes < slots[static_cast<std::size_t>(best)].bytes))
+        if (slots[s].free && slots[s].bytes >= bytes &&
+            (best < 0 || slots[s].bytes < slots[static_cast<std::size_t>(best)].bytes))
           best = static_cast<int>(s);
       if (best < 0) {
         best = static_cast<int>(slots.size());
@@ -114,11 +120,13 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
     const auto& want = graph_.info(graph_.inputs[i]).shape;
     const auto& got = inputs[i].shape();
     if (inputs[i].dtype() != core::DType::F32)
-      throw_input("input '{}' must be float32, got {}", graph_.inputs[i], core::dtype_name(inputs[i].dtype()));
+      throw_input("input '{}' must be float32, got {}", graph_.inputs[i],
+                  core::dtype_name(inputs[i].dtype()));
     bool ok = want.size() == got.size();
     for (std::size_t d = 0; ok && d < want.size(); ++d) ok = want[d] < 0 || want[d] == got[d];
     if (!ok)
-      throw_input("input '{}' has shape {}, the model expects {}", graph_.inputs[i], core::shape_str(got), core::shape_str(want));
+      throw_input("input '{}' has shape {}, the model expects {}", graph_.inputs[i], core::shape_str(got),
+                  core::shape_str(want));
     shapes.push_back(got);
   }
   if (shapes != bound_shapes_ || kernels_.empty()) prepare(shapes);
@@ -139,7 +147,8 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
       if (out.empty()) continue;
       const auto& info = bound_.info(out);
       const int slot = slot_of_[static_cast<std::size_t>(value_id_.at(out))];
-      env[out] = slot < 0 ? Tensor(info.dtype, info.shape) : slots_[static_cast<std::size_t>(slot)].view(info.dtype, info.shape);
+      env[out] = slot < 0 ? Tensor(info.dtype, info.shape)
+                          : slots_[static_cast<std::size_t>(slot)].view(info.dtype, info.shape);
     }
     for (const auto& out : node.outputs) ctx.outputs.push_back(out.empty() ? nullptr : &env[out]);
     kernels_[i]->run(ctx);

@@ -18,16 +18,21 @@ std::string GraphBuilder::input(const std::string& name, core::Shape shape) {
   return name;
 }
 
-const core::Shape& GraphBuilder::shape(const std::string& value) const { return g_.info(value).shape; }
+const core::Shape& GraphBuilder::shape(const std::string& value) const {
+  return g_.info(value).shape;
+}
 
 Pads GraphBuilder::same_pads(const std::string& x, std::int64_t k, std::int64_t s) const {
   const auto& sh = shape(x);
-  auto total = [&](std::int64_t in) { return std::max<std::int64_t>(0, ((in + s - 1) / s - 1) * s + k - in); };
+  auto total = [&](std::int64_t in) {
+    return std::max<std::int64_t>(0, ((in + s - 1) / s - 1) * s + k - in);
+  };
   const std::int64_t ph = total(sh[2]), pw = total(sh[3]);
   return {ph / 2, pw / 2, ph - ph / 2, pw - pw / 2};
 }
 
-std::string GraphBuilder::node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+std::string GraphBuilder::node(const std::string& op, const std::string& name,
+                               std::vector<std::string> inputs,
                                std::map<std::string, graph::AttrValue> attrs) {
   graph::Node n;
   n.name = name;
@@ -43,7 +48,8 @@ std::string GraphBuilder::node(const std::string& op, const std::string& name, s
 std::string GraphBuilder::weight(const std::string& name, core::Shape shape, double scale, bool uniform) {
   core::Tensor t(core::DType::F32, std::move(shape));
   core::CounterRng rng(seed_, 7, tensors_++);
-  for (auto& v : t.span<float>()) v = static_cast<float>(uniform ? rng.uniform(-scale, scale) : rng.normal() * scale);
+  for (auto& v : t.span<float>())
+    v = static_cast<float>(uniform ? rng.uniform(-scale, scale) : rng.normal() * scale);
   g_.initializers[name] = t;
   g_.values[name] = graph::ValueInfo{core::DType::F32, t.shape()};
   return name;
@@ -59,24 +65,28 @@ std::string GraphBuilder::constant(const std::string& name, core::Shape shape, f
 }
 
 std::string GraphBuilder::conv(const std::string& x, std::int64_t filters, std::array<std::int64_t, 2> k,
-                               std::int64_t stride, Pads pads, bool bias, const std::string& name, std::int64_t group) {
+                               std::int64_t stride, Pads pads, bool bias, const std::string& name,
+                               std::int64_t group) {
   const std::int64_t cin = channels(x) / group;
   const double fan_in = static_cast<double>(cin * k[0] * k[1]);
-  std::vector<std::string> in{x, weight(name + "/kernel", {filters, cin, k[0], k[1]}, std::sqrt(2.0 / fan_in), false)};
+  std::vector<std::string> in{
+      x, weight(name + "/kernel", {filters, cin, k[0], k[1]}, std::sqrt(2.0 / fan_in), false)};
   if (bias) in.push_back(constant(name + "/bias", {filters}, 0.0f));
-  std::map<std::string, graph::AttrValue> attrs{{"kernel_shape", std::vector<std::int64_t>{k[0], k[1]}},
-                                                {"strides", std::vector<std::int64_t>{stride, stride}},
-                                                {"pads", std::vector<std::int64_t>(pads.begin(), pads.end())}};
+  std::map<std::string, graph::AttrValue> attrs{
+      {"kernel_shape", std::vector<std::int64_t>{k[0], k[1]}},
+      {"strides", std::vector<std::int64_t>{stride, stride}},
+      {"pads", std::vector<std::int64_t>(pads.begin(), pads.end())}};
   if (group != 1) attrs["group"] = group;
   return node("Conv", name, in, attrs);
 }
 
-std::string GraphBuilder::depthwise_conv(const std::string& x, std::int64_t kernel, std::int64_t stride, Pads pads,
-                                         const std::string& name) {
+std::string GraphBuilder::depthwise_conv(const std::string& x, std::int64_t kernel, std::int64_t stride,
+                                         Pads pads, const std::string& name) {
   return conv(x, channels(x), {kernel, kernel}, stride, pads, false, name, channels(x));
 }
 
-std::string GraphBuilder::batchnorm(const std::string& x, float epsilon, const std::string& name, bool scale) {
+std::string GraphBuilder::batchnorm(const std::string& x, float epsilon, const std::string& name,
+                                    bool scale) {
   const std::int64_t c = channels(x);
   return node("BatchNormalization", name,
               {x, constant(name + "/gamma", {c}, 1.0f, scale), constant(name + "/beta", {c}, 0.0f),
@@ -84,27 +94,36 @@ std::string GraphBuilder::batchnorm(const std::string& x, float epsilon, const s
               {{"epsilon", epsilon}});
 }
 
-std::string GraphBuilder::relu(const std::string& x, const std::string& name) { return node("Relu", name, {x}); }
+std::string GraphBuilder::relu(const std::string& x, const std::string& name) {
+  return node("Relu", name, {x});
+}
 
 std::string GraphBuilder::relu6(const std::string& x, const std::string& name) {
   return node("Clip", name, {x}, {{"min", 0.0f}, {"max", 6.0f}});
 }
 
 std::string GraphBuilder::zero_pad(const std::string& x, Pads p, const std::string& name) {
-  return node("Pad", name, {x}, {{"pads", std::vector<std::int64_t>{0, 0, p[0], p[1], 0, 0, p[2], p[3]}}, {"mode", std::string("constant")}});
+  return node("Pad", name, {x},
+              {{"pads", std::vector<std::int64_t>{0, 0, p[0], p[1], 0, 0, p[2], p[3]}},
+               {"mode", std::string("constant")}});
 }
 
-std::string GraphBuilder::max_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads p, const std::string& name) {
+std::string GraphBuilder::max_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads p,
+                                   const std::string& name) {
   return node("MaxPool", name, {x},
-              {{"kernel_shape", std::vector<std::int64_t>{k, k}}, {"strides", std::vector<std::int64_t>{s, s}},
+              {{"kernel_shape", std::vector<std::int64_t>{k, k}},
+               {"strides", std::vector<std::int64_t>{s, s}},
                {"pads", std::vector<std::int64_t>(p.begin(), p.end())}});
 }
 
-std::string GraphBuilder::avg_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads p, const std::string& name) {
+std::string GraphBuilder::avg_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads p,
+                                   const std::string& name) {
   // Keras/TensorFlow average pooling excludes padding from the count.
   return node("AveragePool", name, {x},
-              {{"kernel_shape", std::vector<std::int64_t>{k, k}}, {"strides", std::vector<std::int64_t>{s, s}},
-               {"pads", std::vector<std::int64_t>(p.begin(), p.end())}, {"count_include_pad", std::int64_t{0}}});
+              {{"kernel_shape", std::vector<std::int64_t>{k, k}},
+               {"strides", std::vector<std::int64_t>{s, s}},
+               {"pads", std::vector<std::int64_t>(p.begin(), p.end())},
+               {"count_include_pad", std::int64_t{0}}});
 }
 
 std::string GraphBuilder::global_avg_pool(const std::string& x, const std::string& name) {
@@ -126,8 +145,10 @@ std::string GraphBuilder::flatten(const std::string& x, const std::string& name)
 std::string GraphBuilder::dense(const std::string& x, std::int64_t units, const std::string& name) {
   const std::int64_t in = shape(x).back();
   const double limit = std::sqrt(6.0 / static_cast<double>(in + units));  // Glorot uniform
-  return node("Gemm", name, {x, weight(name + "/kernel", {units, in}, limit, true), constant(name + "/bias", {units}, 0.0f)},
-              {{"transB", std::int64_t{1}}});
+  return node(
+      "Gemm", name,
+      {x, weight(name + "/kernel", {units, in}, limit, true), constant(name + "/bias", {units}, 0.0f)},
+      {{"transB", std::int64_t{1}}});
 }
 
 std::string GraphBuilder::softmax(const std::string& x, const std::string& name) {

@@ -6,8 +6,8 @@
 namespace edgeq::zoo {
 
 namespace {
-std::string cbr(GraphBuilder& b, const std::string& x, std::int64_t filters, std::int64_t k, std::int64_t stride,
-                const std::string& name) {
+std::string cbr(GraphBuilder& b, const std::string& x, std::int64_t filters, std::int64_t k,
+                std::int64_t stride, const std::string& name) {
   const auto y = b.conv(x, filters, {k, k}, stride, b.same_pads(x, k, stride), false, name);
   return b.relu(b.batchnorm(y, 1e-3f, name + "_bn"), name + "_relu");
 }

@@ -9,20 +9,23 @@ namespace {
 struct Inception {
   GraphBuilder& b;
   int count = 0;
-  std::string cbr(const std::string& x, std::int64_t filters, std::int64_t kh, std::int64_t kw, std::int64_t stride = 1,
-                  bool valid = false) {
+  std::string cbr(const std::string& x, std::int64_t filters, std::int64_t kh, std::int64_t kw,
+                  std::int64_t stride = 1, bool valid = false) {
     const std::string n = "conv2d_" + std::to_string(++count);
     const Pads pads = valid ? Pads{0, 0, 0, 0} : Pads{(kh - 1) / 2, (kw - 1) / 2, kh / 2, kw / 2};
     const auto y = b.conv(x, filters, {kh, kw}, stride, pads, false, n);
     return b.relu(b.batchnorm(y, 1e-3f, n + "_bn", false), n + "_relu");
   }
-  std::string avg3(const std::string& x, const std::string& name) { return b.avg_pool(x, 3, 1, {1, 1, 1, 1}, name); }
+  std::string avg3(const std::string& x, const std::string& name) {
+    return b.avg_pool(x, 3, 1, {1, 1, 1, 1}, name);
+  }
 };
 
 /// _make_divisible of mobilenet_v2.py: round to the nearest multiple of 8, never below 90% of v.
 std::int64_t make_divisible(double v) {
   constexpr std::int64_t kDivisor = 8;
-  std::int64_t nv = std::max<std::int64_t>(kDivisor, static_cast<std::int64_t>(v + 4.0) / kDivisor * kDivisor);
+  std::int64_t nv =
+      std::max<std::int64_t>(kDivisor, static_cast<std::int64_t>(v + 4.0) / kDivisor * kDivisor);
   if (static_cast<double>(nv) < 0.9 * v) nv += kDivisor;
   return nv;
 }
@@ -89,9 +92,9 @@ graph::Graph build_mobilenetv2(const ZooOptions& o) {
   struct Block {
     std::int64_t filters, stride, expansion;
   };
-  const Block blocks[] = {{16, 1, 1},  {24, 2, 6},  {24, 1, 6},  {32, 2, 6},  {32, 1, 6},  {32, 1, 6},
-                          {64, 2, 6},  {64, 1, 6},  {64, 1, 6},  {64, 1, 6},  {96, 1, 6},  {96, 1, 6},
-                          {96, 1, 6},  {160, 2, 6}, {160, 1, 6}, {160, 1, 6}, {320, 1, 6}};
+  const Block blocks[] = {{16, 1, 1}, {24, 2, 6},  {24, 1, 6},  {32, 2, 6},  {32, 1, 6}, {32, 1, 6},
+                          {64, 2, 6}, {64, 1, 6},  {64, 1, 6},  {64, 1, 6},  {96, 1, 6}, {96, 1, 6},
+                          {96, 1, 6}, {160, 2, 6}, {160, 1, 6}, {160, 1, 6}, {320, 1, 6}};
   int id = 0;
   for (const auto& blk : blocks) {
     const std::string n = id ? "block_" + std::to_string(id) : "expanded_conv";

@@ -7,15 +7,18 @@ namespace edgeq::zoo {
 namespace {
 constexpr float kEps = 1.001e-5f;  // Keras ResNetV2 / DenseNet BatchNormalization epsilon
 
-std::string block2(GraphBuilder& b, const std::string& x, std::int64_t filters, std::int64_t stride, bool conv_shortcut,
-                   const std::string& name) {
+std::string block2(GraphBuilder& b, const std::string& x, std::int64_t filters, std::int64_t stride,
+                   bool conv_shortcut, const std::string& name) {
   const auto preact = b.relu(b.batchnorm(x, kEps, name + "_preact_bn"), name + "_preact_relu");
   std::string shortcut = x;
-  if (conv_shortcut) shortcut = b.conv(preact, 4 * filters, {1, 1}, stride, {0, 0, 0, 0}, true, name + "_0_conv");
-  else if (stride > 1) shortcut = b.max_pool(x, 1, stride, {0, 0, 0, 0}, name + "_0_pool");
+  if (conv_shortcut)
+    shortcut = b.conv(preact, 4 * filters, {1, 1}, stride, {0, 0, 0, 0}, true, name + "_0_conv");
+  else if (stride > 1)
+    shortcut = b.max_pool(x, 1, stride, {0, 0, 0, 0}, name + "_0_pool");
   auto y = b.conv(preact, filters, {1, 1}, 1, {0, 0, 0, 0}, false, name + "_1_conv");
   y = b.relu(b.batchnorm(y, kEps, name + "_1_bn"), name + "_1_relu");
-  y = b.conv(y, filters, {3, 3}, stride, {1, 1, 1, 1}, false, name + "_2_conv");  // ZeroPadding2D(1) + valid conv
+  y = b.conv(y, filters, {3, 3}, stride, {1, 1, 1, 1}, false,
+             name + "_2_conv");  // ZeroPadding2D(1) + valid conv
   y = b.relu(b.batchnorm(y, kEps, name + "_2_bn"), name + "_2_relu");
   y = b.conv(y, 4 * filters, {1, 1}, 1, {0, 0, 0, 0}, true, name + "_3_conv");
   return b.add(shortcut, y, name + "_out");

@@ -14,9 +14,12 @@ struct ZooEntry {
 };
 const std::vector<ZooEntry>& entries() {
   static const std::vector<ZooEntry> e{
-      {"resnet50v2", build_resnet50v2, {3, 200, 200}, 32}, {"densenet169", build_densenet169, {3, 200, 200}, 32},
-      {"inceptionv3", build_inceptionv3, {3, 200, 200}, 75}, {"mobilenetv2", build_mobilenetv2, {3, 200, 200}, 32},
-      {"nunet_s", build_nunet_s, {3, 200, 200}, 16},       {"nunet_m", build_nunet_m, {3, 200, 200}, 16},
+      {"resnet50v2", build_resnet50v2, {3, 200, 200}, 32},
+      {"densenet169", build_densenet169, {3, 200, 200}, 32},
+      {"inceptionv3", build_inceptionv3, {3, 200, 200}, 75},
+      {"mobilenetv2", build_mobilenetv2, {3, 200, 200}, 32},
+      {"nunet_s", build_nunet_s, {3, 200, 200}, 16},
+      {"nunet_m", build_nunet_m, {3, 200, 200}, 16},
       {"jet_mlp", build_jet_mlp, {16}, 1},
   };
   return e;

@@ -38,8 +38,8 @@ TEST(ModelCli, ZooExportPredictConvertRoundTrip) {
   core::Tensor x(core::DType::F32, {4, 16});
   for (std::size_t i = 0; i < 64; ++i) x.span<float>()[i] = static_cast<float>(i % 7) - 3.0f;
   core::write_npy(dir / "x.npy", x);
-  const auto r = run_edgeq("-q predict --model " + model + " --input " + (dir / "x.npy").string() + " --out " +
-                           (dir / "y.npy").string());
+  const auto r = run_edgeq("-q predict --model " + model + " --input " + (dir / "x.npy").string() +
+                           " --out " + (dir / "y.npy").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto y = core::read_npy(dir / "y.npy");
   ASSERT_EQ(y.shape(), (core::Shape{4, 5}));
@@ -47,7 +47,8 @@ TEST(ModelCli, ZooExportPredictConvertRoundTrip) {
   for (int k = 0; k < 5; ++k) sum += y.span<float>()[static_cast<std::size_t>(k)];
   EXPECT_NEAR(sum, 1.0, 1e-6);  // softmax row
   ASSERT_EQ(run_edgeq("-q convert --model " + model + " --out " + (dir / "c.onnx").string()).exit_code, 0);
-  EXPECT_EQ(graph::load_onnx(dir / "c.onnx").parameter_count(), 16 * 64 + 64 + 64 * 32 + 32 + 32 * 32 + 32 + 32 * 5 + 5);
+  EXPECT_EQ(graph::load_onnx(dir / "c.onnx").parameter_count(),
+            16 * 64 + 64 + 64 * 32 + 32 + 32 * 32 + 32 + 32 * 5 + 5);
 }
 
 TEST(ModelCli, BadModelsAndInputs) {

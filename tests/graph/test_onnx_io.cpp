@@ -12,7 +12,8 @@ using namespace edgeq;
 using namespace edgeq::graph;
 
 namespace {
-const std::filesystem::path kOnnxDir = std::filesystem::path(EDGEQ_SHARED_DIR) / "data/hls4ml-example-models/onnx";
+const std::filesystem::path kOnnxDir =
+    std::filesystem::path(EDGEQ_SHARED_DIR) / "data/hls4ml-example-models/onnx";
 
 std::vector<std::filesystem::path> shared_models() {
   std::vector<std::filesystem::path> v;
@@ -65,7 +66,8 @@ TEST(OnnxExport, RoundTripKeepsGraph) {
     EXPECT_EQ(b.opset, kExportOpset);
     EXPECT_EQ(b.nodes.size(), a.nodes.size());
     EXPECT_EQ(b.parameter_count(), a.parameter_count());
-    for (std::size_t i = 0; i < a.outputs.size(); ++i) EXPECT_EQ(b.info(b.outputs[i]).shape, a.info(a.outputs[i]).shape);
+    for (std::size_t i = 0; i < a.outputs.size(); ++i)
+      EXPECT_EQ(b.info(b.outputs[i]).shape, a.info(a.outputs[i]).shape);
   }
 }
 

@@ -50,10 +50,12 @@ TEST(Passes, FoldBatchnormPreservesOutputs) {
       gg.nodes.pop_back();
       return gg;
     };
-    runtime::Executor a(logits(g), {1, runtime::Backend::Reference}), b(logits(folded), {1, runtime::Backend::Reference});
+    runtime::Executor a(logits(g), {1, runtime::Backend::Reference}),
+        b(logits(folded), {1, runtime::Backend::Reference});
     const auto ya = a.run({x})[0], yb = b.run({x})[0];
     for (std::int64_t i = 0; i < ya.numel(); ++i) {
-      const double ra = ya.span<float>()[static_cast<std::size_t>(i)], rb = yb.span<float>()[static_cast<std::size_t>(i)];
+      const double ra = ya.span<float>()[static_cast<std::size_t>(i)],
+                   rb = yb.span<float>()[static_cast<std::size_t>(i)];
       EXPECT_NEAR(rb, ra, runtime::kRewriteRelTolerance * std::max(1.0, std::abs(ra))) << i;
     }
   }

@@ -28,7 +28,8 @@ inline core::Tensor abs_copy(const core::Tensor& t) {
 }
 
 /// Graph y = op(x, constants...) with x of the given shape.
-inline graph::Graph one_node(const std::string& op, core::Shape x_shape, std::map<std::string, graph::AttrValue> attrs,
+inline graph::Graph one_node(const std::string& op, core::Shape x_shape,
+                             std::map<std::string, graph::AttrValue> attrs,
                              const std::vector<core::Tensor>& constants = {}) {
   graph::Graph g;
   g.inputs = {"x"};
@@ -46,19 +47,20 @@ inline graph::Graph one_node(const std::string& op, core::Shape x_shape, std::ma
   return g;
 }
 
-inline core::Tensor run_on(const graph::Graph& g, const core::Tensor& x, runtime::Backend backend, std::string* used = nullptr,
-                           std::size_t threads = 2) {
+inline core::Tensor run_on(const graph::Graph& g, const core::Tensor& x, runtime::Backend backend,
+                           std::string* used = nullptr, std::size_t threads = 2) {
   runtime::Executor ex(g, runtime::ExecutorOptions{threads, backend});
   auto y = ex.run({x})[0];
   if (used) *used = ex.kernel_backends().at(0);
   return y;
 }
 
-/// Compares fast and reference outputs of a dot-product op: |fast - ref| <= dot_tolerance(k, bound, |ref|), where
-/// bound is the same op applied to |x| and |constants| (the sum of |x_i w_i| per output).
+/// Compares fast and reference outputs of a dot-product op: |fast - ref| <= dot_tolerance(k, bound, |ref|),
+/// where bound is the same op applied to |x| and |constants| (the sum of |x_i w_i| per output).
 inline void expect_dot_op_matches(const std::string& op, const core::Shape& x_shape,
-                                  const std::map<std::string, graph::AttrValue>& attrs, const std::vector<core::Tensor>& consts,
-                                  std::int64_t k, std::uint64_t seed) {
+                                  const std::map<std::string, graph::AttrValue>& attrs,
+                                  const std::vector<core::Tensor>& consts, std::int64_t k,
+                                  std::uint64_t seed) {
   if (!runtime::fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
   const auto x = random_tensor(x_shape, seed);
   const auto g = one_node(op, x_shape, attrs, consts);
@@ -68,12 +70,15 @@ inline void expect_dot_op_matches(const std::string& op, const core::Shape& x_sh
   const auto ref = run_on(g, x, runtime::Backend::Reference);
   std::vector<core::Tensor> abs_consts;
   for (const auto& c : consts) abs_consts.push_back(abs_copy(c));
-  const auto bound = run_on(one_node(op, x_shape, attrs, abs_consts), abs_copy(x), runtime::Backend::Reference);
+  const auto bound =
+      run_on(one_node(op, x_shape, attrs, abs_consts), abs_copy(x), runtime::Backend::Reference);
   ASSERT_EQ(fast.shape(), ref.shape());
   double worst = 0;
   for (std::int64_t i = 0; i < ref.numel(); ++i) {
-    const double r = ref.span<float>()[static_cast<std::size_t>(i)], f = fast.span<float>()[static_cast<std::size_t>(i)];
-    const double tol = runtime::dot_tolerance(k, bound.span<float>()[static_cast<std::size_t>(i)], std::abs(r));
+    const double r = ref.span<float>()[static_cast<std::size_t>(i)],
+                 f = fast.span<float>()[static_cast<std::size_t>(i)];
+    const double tol =
+        runtime::dot_tolerance(k, bound.span<float>()[static_cast<std::size_t>(i)], std::abs(r));
     ASSERT_LE(std::abs(f - r), tol) << op << " element " << i << " fast " << f << " reference " << r;
     worst = std::max(worst, std::abs(f - r) / tol);
   }

@@ -15,7 +15,9 @@ using core::Tensor;
 
 namespace {
 /// Runs on the reference backend: these tests pin down the semantics with hand-computed values.
-Tensor run1(const graph::Graph& g, const Tensor& x) { return test::run_on(g, x, runtime::Backend::Reference); }
+Tensor run1(const graph::Graph& g, const Tensor& x) {
+  return test::run_on(g, x, runtime::Backend::Reference);
+}
 
 Tensor iota(Shape s) {
   Tensor t(core::DType::F32, std::move(s));
@@ -39,8 +41,11 @@ TEST(Reference, ConvWindowSums) {
 TEST(Reference, ConvSameUpperPadding) {
   Tensor w(core::DType::F32, {1, 1, 3, 3});
   for (auto& v : w.span<float>()) v = 1.0f;
-  const auto y = run1(test::one_node("Conv", {1, 1, 4, 4}, {{"auto_pad", std::string("SAME_UPPER")}, {"strides", std::vector<std::int64_t>{2, 2}}}, {w}),
-                      iota({1, 1, 4, 4}));
+  const auto y =
+      run1(test::one_node(
+               "Conv", {1, 1, 4, 4},
+               {{"auto_pad", std::string("SAME_UPPER")}, {"strides", std::vector<std::int64_t>{2, 2}}}, {w}),
+           iota({1, 1, 4, 4}));
   ASSERT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
   EXPECT_FLOAT_EQ(y.span<float>()[0], 0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10);  // window rows 0-2, cols 0-2
   EXPECT_FLOAT_EQ(y.span<float>()[3], 10 + 11 + 14 + 15);                   // bottom-right: padding beyond
@@ -54,14 +59,16 @@ TEST(Reference, AveragePoolCountIncludePad) {
     for (auto& v : t.span<float>()) v = 1.0f;
     return t;
   }();
-  EXPECT_FLOAT_EQ(run1(test::one_node("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0], 1.0f);  // 4 / 4
+  EXPECT_FLOAT_EQ(run1(test::one_node("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0],
+                  1.0f);  // 4 / 4
   a["count_include_pad"] = std::int64_t{1};
   EXPECT_FLOAT_EQ(run1(test::one_node("AveragePool", {1, 1, 2, 2}, a), ones).span<float>()[0], 4.0f / 9.0f);
 }
 
 TEST(Reference, SoftmaxLegacyCoercesTrailingDims) {
   const auto x = iota({1, 2, 2});
-  const auto y = run1(test::one_node("Softmax", {1, 2, 2}, {{"axis", std::int64_t{1}}, {"legacy_2d", std::int64_t{1}}}), x);
+  const auto y = run1(
+      test::one_node("Softmax", {1, 2, 2}, {{"axis", std::int64_t{1}}, {"legacy_2d", std::int64_t{1}}}), x);
   double sum = 0;
   for (float v : y.span<float>()) sum += v;
   EXPECT_NEAR(sum, 1.0, 1e-6);  // one softmax over all 4 values
@@ -69,7 +76,8 @@ TEST(Reference, SoftmaxLegacyCoercesTrailingDims) {
 }
 
 TEST(Reference, TransposeAndBroadcastAdd) {
-  const auto t = run1(test::one_node("Transpose", {2, 3}, {{"perm", std::vector<std::int64_t>{1, 0}}}), iota({2, 3}));
+  const auto t =
+      run1(test::one_node("Transpose", {2, 3}, {{"perm", std::vector<std::int64_t>{1, 0}}}), iota({2, 3}));
   EXPECT_EQ(t.shape(), (Shape{3, 2}));
   EXPECT_FLOAT_EQ(t.span<float>()[1], 3.0f);  // y[0][1] = x[1][0]
   const auto b = Tensor::from<float>({3}, std::vector<float>{10, 20, 30});

@@ -14,10 +14,11 @@ void check(const ConvCase& c, std::uint64_t seed) {
   std::vector<core::Tensor> consts;
   consts.push_back(test::random_tensor({c.out, c.x[1] / c.group, c.kh, c.kw}, seed + 1));
   if (c.bias) consts.push_back(test::random_tensor({c.out}, seed + 2));
-  std::map<std::string, graph::AttrValue> attrs{{"strides", std::vector<std::int64_t>{c.stride, c.stride}},
-                                                {"pads", std::vector<std::int64_t>{c.pad, c.pad, c.pad, c.pad}},
-                                                {"dilations", std::vector<std::int64_t>{c.dilation, c.dilation}},
-                                                {"group", c.group}};
+  std::map<std::string, graph::AttrValue> attrs{
+      {"strides", std::vector<std::int64_t>{c.stride, c.stride}},
+      {"pads", std::vector<std::int64_t>{c.pad, c.pad, c.pad, c.pad}},
+      {"dilations", std::vector<std::int64_t>{c.dilation, c.dilation}},
+      {"group", c.group}};
   test::expect_dot_op_matches("Conv", c.x, attrs, consts, c.x[1] / c.group * c.kh * c.kw, seed);
 }
 }  // namespace
@@ -39,7 +40,8 @@ TEST(OpConv, FastMatchesReference) {
 
 TEST(OpConv, AsymmetricSamePaddingMatchesReference) {
   const auto w = test::random_tensor({8, 4, 3, 3}, 7);
-  test::expect_dot_op_matches("Conv", {1, 4, 16, 16},
-                              {{"strides", std::vector<std::int64_t>{2, 2}}, {"pads", std::vector<std::int64_t>{0, 0, 1, 1}}},
-                              {w}, 4 * 9, 8);
+  test::expect_dot_op_matches(
+      "Conv", {1, 4, 16, 16},
+      {{"strides", std::vector<std::int64_t>{2, 2}}, {"pads", std::vector<std::int64_t>{0, 0, 1, 1}}}, {w},
+      4 * 9, 8);
 }

@@ -21,11 +21,16 @@ TEST(OpEltwise, PiecewiseLinearOpsAreExact) {
   if (!runtime::fast_kernels_available()) GTEST_SKIP();
   const core::Shape s{2, 8, 13, 11};
   const std::vector<std::pair<std::string, std::map<std::string, graph::AttrValue>>> ops{
-      {"Relu", {}}, {"LeakyRelu", {{"alpha", 0.2f}}}, {"Clip", {{"min", 0.0f}, {"max", 6.0f}}}, {"Clip", {{"min", -0.5f}}}};
+      {"Relu", {}},
+      {"LeakyRelu", {{"alpha", 0.2f}}},
+      {"Clip", {{"min", 0.0f}, {"max", 6.0f}}},
+      {"Clip", {{"min", -0.5f}}}};
   for (const auto& [op, attrs] : ops) {
     const auto r = compare(test::one_node(op, s, attrs), s, 5);
     for (std::int64_t i = 0; i < r.ref.numel(); ++i)
-      ASSERT_EQ(r.fast.span<float>()[static_cast<std::size_t>(i)], r.ref.span<float>()[static_cast<std::size_t>(i)]) << op;
+      ASSERT_EQ(r.fast.span<float>()[static_cast<std::size_t>(i)],
+                r.ref.span<float>()[static_cast<std::size_t>(i)])
+          << op;
   }
 }
 
@@ -35,8 +40,10 @@ TEST(OpEltwise, SigmoidTanhWithinUlps) {
   for (const std::string op : {"Sigmoid", "Tanh"}) {
     const auto r = compare(test::one_node(op, s, {}), s, 6);
     for (std::int64_t i = 0; i < r.ref.numel(); ++i) {
-      const double f = r.fast.span<float>()[static_cast<std::size_t>(i)], e = r.ref.span<float>()[static_cast<std::size_t>(i)];
-      ASSERT_LE(std::abs(f - e), runtime::kTranscendentalUlps * runtime::kUnitRoundoff * (std::abs(e) + 1.0)) << op;
+      const double f = r.fast.span<float>()[static_cast<std::size_t>(i)],
+                   e = r.ref.span<float>()[static_cast<std::size_t>(i)];
+      ASSERT_LE(std::abs(f - e), runtime::kTranscendentalUlps * runtime::kUnitRoundoff * (std::abs(e) + 1.0))
+          << op;
     }
   }
 }
@@ -48,7 +55,9 @@ TEST(OpBinary, AddMulExactWithBroadcast) {
     for (const core::Shape& other : {core::Shape{2, 6, 5, 7}, core::Shape{6, 1, 1}, core::Shape{7}}) {
       const auto r = compare(test::one_node(op, s, {}, {test::random_tensor(other, 9)}), s, 8);
       for (std::int64_t i = 0; i < r.ref.numel(); ++i)  // one IEEE rounding either way
-        ASSERT_EQ(r.fast.span<float>()[static_cast<std::size_t>(i)], r.ref.span<float>()[static_cast<std::size_t>(i)]) << op;
+        ASSERT_EQ(r.fast.span<float>()[static_cast<std::size_t>(i)],
+                  r.ref.span<float>()[static_cast<std::size_t>(i)])
+            << op;
     }
 }
 
@@ -56,11 +65,13 @@ TEST(OpBatchNorm, WithinRoundingBound) {
   if (!runtime::fast_kernels_available()) GTEST_SKIP();
   const std::int64_t c = 16;
   const core::Shape s{2, c, 9, 9};
-  auto scale = test::random_tensor({c}, 1), beta = test::random_tensor({c}, 2), mean = test::random_tensor({c}, 3);
+  auto scale = test::random_tensor({c}, 1), beta = test::random_tensor({c}, 2),
+       mean = test::random_tensor({c}, 3);
   auto var = test::abs_copy(test::random_tensor({c}, 4));
   for (auto& v : var.span<float>()) v += 0.1f;
   const float eps = 1e-3f;
-  const auto r = compare(test::one_node("BatchNormalization", s, {{"epsilon", eps}}, {scale, beta, mean, var}), s, 10);
+  const auto r =
+      compare(test::one_node("BatchNormalization", s, {{"epsilon", eps}}, {scale, beta, mean, var}), s, 10);
   const std::int64_t inner = 81;
   for (std::int64_t i = 0; i < r.ref.numel(); ++i) {
     const auto k = static_cast<std::size_t>((i / inner) % c);
@@ -88,9 +99,10 @@ TEST(OpConv, FusedActivationMatchesSeparateOps) {
     const auto yf = fast.run({x})[0];
     EXPECT_EQ(fast.kernel_backends().size(), 1u) << "activation was not fused";
     const auto yr = test::run_on(g, x, runtime::Backend::Reference);
-    const auto bound = test::run_on(test::one_node("Conv", {1, 8, 12, 12}, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}},
-                                                   {test::abs_copy(test::random_tensor({8, 8, 3, 3}, 20))}),
-                                    test::abs_copy(x), runtime::Backend::Reference);
+    const auto bound =
+        test::run_on(test::one_node("Conv", {1, 8, 12, 12}, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}},
+                                    {test::abs_copy(test::random_tensor({8, 8, 3, 3}, 20))}),
+                     test::abs_copy(x), runtime::Backend::Reference);
     for (std::int64_t i = 0; i < yr.numel(); ++i) {
       const auto u = static_cast<std::size_t>(i);
       ASSERT_LE(std::abs(yf.span<float>()[u] - yr.span<float>()[u]),

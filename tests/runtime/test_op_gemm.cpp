@@ -8,14 +8,17 @@ TEST(OpGemm, FastMatchesReference) {
     std::int64_t m, k, n;
     bool trans_b, bias;
   };
-  const Case cases[] = {{1, 16, 64, true, true}, {4, 64, 32, false, true}, {7, 333, 5, true, false}, {32, 1280, 3, true, true}};
+  const Case cases[] = {
+      {1, 16, 64, true, true}, {4, 64, 32, false, true}, {7, 333, 5, true, false}, {32, 1280, 3, true, true}};
   std::uint64_t seed = 200;
   for (const auto& c : cases) {
     SCOPED_TRACE(fmt::format("{}x{}x{}", c.m, c.k, c.n));
     std::vector<core::Tensor> consts;
-    consts.push_back(test::random_tensor(c.trans_b ? core::Shape{c.n, c.k} : core::Shape{c.k, c.n}, seed + 1));
+    consts.push_back(
+        test::random_tensor(c.trans_b ? core::Shape{c.n, c.k} : core::Shape{c.k, c.n}, seed + 1));
     if (c.bias) consts.push_back(test::random_tensor({c.n}, seed + 2));
-    test::expect_dot_op_matches("Gemm", {c.m, c.k}, {{"transB", std::int64_t{c.trans_b}}}, consts, c.k, seed += 10);
+    test::expect_dot_op_matches("Gemm", {c.m, c.k}, {{"transB", std::int64_t{c.trans_b}}}, consts, c.k,
+                                seed += 10);
   }
 }
 

@@ -4,8 +4,8 @@
 using namespace edgeq;
 
 namespace {
-void check_pool(const std::string& op, core::Shape x, std::int64_t k, std::int64_t s, std::int64_t pad, bool include_pad,
-                std::uint64_t seed) {
+void check_pool(const std::string& op, core::Shape x, std::int64_t k, std::int64_t s, std::int64_t pad,
+                bool include_pad, std::uint64_t seed) {
   if (!runtime::fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
   std::map<std::string, graph::AttrValue> attrs{{"kernel_shape", std::vector<std::int64_t>{k, k}},
                                                 {"strides", std::vector<std::int64_t>{s, s}},

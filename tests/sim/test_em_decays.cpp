@@ -25,7 +25,8 @@ constexpr double kRadToDeg = 180.0 / 3.14159265358979323846;
 
 // Photon conversion: mean distance to the first interaction of a 10 GeV photon is the pair mean free path,
 // 9/7 X0 = 18 cm (PDG eq. 34.31), within 1 cm (issue requirement). It must also agree with the model's own
-// attenuation at 10 GeV (pair suppression factor 0.97 from XCOM, Compton negligible) within 4 standard errors.
+// attenuation at 10 GeV (pair suppression factor 0.97 from XCOM, Compton negligible) within 4 standard
+// errors.
 TEST(Photon, ConversionDistanceMean18cm) {
   SimConfig c = big_volume();
   c.transport.electron_cut_mev = 1e6;  // pair electrons deposit at the conversion point: no shower needed

@@ -1,5 +1,5 @@
-// Zoo: parameter counts equal keras.applications (include_top=True, 1000 classes) at their default input sizes;
-// published counts from the Keras applications table (keras.io/api/applications).
+// Zoo: parameter counts equal keras.applications (include_top=True, 1000 classes) at their default input
+// sizes; published counts from the Keras applications table (keras.io/api/applications).
 #include <gtest/gtest.h>
 
 #include "edgeq/core/error.hpp"
@@ -52,7 +52,8 @@ TEST(Zoo, AnyInputSizeAndClassCount) {
   zoo::ZooOptions o;
   o.input = {16};
   o.classes = 5;
-  EXPECT_EQ(zoo::build("jet_mlp", o).parameter_count(), 16 * 64 + 64 + 64 * 32 + 32 + 32 * 32 + 32 + 32 * 5 + 5);
+  EXPECT_EQ(zoo::build("jet_mlp", o).parameter_count(),
+            16 * 64 + 64 + 64 * 32 + 32 + 32 * 32 + 32 + 32 * 5 + 5);
 }
 
 TEST(Zoo, SeededInitialisation) {

@@ -8,7 +8,9 @@
 namespace edgeq::graph::ops {
 
 namespace {
-void same_shape(InferContext& c) { c.outputs = {c.inputs[0]}; }
+void same_shape(InferContext& c) {
+  c.outputs = {c.inputs[0]};
+}
 
 void infer_dropout(InferContext& c) {
   c.outputs = {c.inputs[0]};
@@ -25,7 +27,8 @@ void infer_batchnorm(InferContext& c) {
   if (x.size() < 2) throw_input("{}: input must have a channel axis", c.node.describe());
   for (std::size_t i = 1; i < 5; ++i)
     if (c.inputs[i].shape != Shape{x[1]} && x[1] >= 0)
-      throw_input("{}: parameter {} has shape {}, expected [{}]", c.node.describe(), i, core::shape_str(c.inputs[i].shape), x[1]);
+      throw_input("{}: parameter {} has shape {}, expected [{}]", c.node.describe(), i,
+                  core::shape_str(c.inputs[i].shape), x[1]);
   c.outputs = {c.inputs[0]};
 }
 }  // namespace
@@ -40,6 +43,8 @@ std::vector<OpSchema> activation_schemas() {
   };
 }
 
-std::vector<OpSchema> normalization_schemas() { return {{"BatchNormalization", "", 5, 5, infer_batchnorm, nullptr}}; }
+std::vector<OpSchema> normalization_schemas() {
+  return {{"BatchNormalization", "", 5, 5, infer_batchnorm, nullptr}};
+}
 
 }  // namespace edgeq::graph::ops

@@ -14,10 +14,13 @@ void infer_conv(InferContext& c) {
   const std::int64_t group = c.node.attr_int("group", 1);
   if (group < 1) throw_input("{}: group must be >= 1", c.node.describe());
   if (x[1] >= 0 && w[1] * group != x[1])
-    throw_input("{}: input has {} channels but weight expects {} x group {}", c.node.describe(), x[1], w[1], group);
-  if (w[0] % group != 0) throw_input("{}: {} output channels not divisible by group {}", c.node.describe(), w[0], group);
+    throw_input("{}: input has {} channels but weight expects {} x group {}", c.node.describe(), x[1], w[1],
+                group);
+  if (w[0] % group != 0)
+    throw_input("{}: {} output channels not divisible by group {}", c.node.describe(), w[0], group);
   if (c.has_input(2) && c.inputs[2].shape != Shape{w[0]})
-    throw_input("{}: bias shape {} does not match {} output channels", c.node.describe(), core::shape_str(c.inputs[2].shape), w[0]);
+    throw_input("{}: bias shape {} does not match {} output channels", c.node.describe(),
+                core::shape_str(c.inputs[2].shape), w[0]);
   const Window2d win = resolve_window(c.node, x[2], x[3], w[2], w[3]);
   c.outputs = {ValueInfo{DType::F32, {x[0], w[0], win.out_h, win.out_w}}};
 }
@@ -29,6 +32,8 @@ std::int64_t conv_macs(const InferContext& c) {
 }
 }  // namespace
 
-std::vector<OpSchema> conv_schemas() { return {{"Conv", "", 2, 3, infer_conv, conv_macs}}; }
+std::vector<OpSchema> conv_schemas() {
+  return {{"Conv", "", 2, 3, infer_conv, conv_macs}};
+}
 
 }  // namespace edgeq::graph::ops

@@ -16,10 +16,12 @@ void infer_concat(InferContext& c) {
   const std::int64_t axis = normalize_axis(c.node, c.node.attr_int("axis", 1), rank);
   for (std::size_t i = 1; i < c.inputs.size(); ++i) {
     const auto& s = c.inputs[i].shape;
-    if (static_cast<std::int64_t>(s.size()) != rank) throw_input("{}: inputs have different ranks", c.node.describe());
+    if (static_cast<std::int64_t>(s.size()) != rank)
+      throw_input("{}: inputs have different ranks", c.node.describe());
     for (std::int64_t d = 0; d < rank; ++d)
       if (d != axis && s[d] >= 0 && out[d] >= 0 && s[d] != out[d])
-        throw_input("{}: input {} has shape {}, incompatible with {}", c.node.describe(), i, core::shape_str(s), core::shape_str(out));
+        throw_input("{}: input {} has shape {}, incompatible with {}", c.node.describe(), i,
+                    core::shape_str(s), core::shape_str(out));
     out[axis] = (out[axis] < 0 || s[axis] < 0) ? -1 : out[axis] + s[axis];
   }
   c.outputs = {ValueInfo{DType::F32, out}};

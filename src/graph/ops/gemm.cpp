@@ -31,8 +31,8 @@ void infer_matmul(InferContext& c) {
   const auto& a = c.inputs[0].shape;
   const auto& b = c.inputs[1].shape;
   if (a.size() < 2 || b.size() != 2)
-    throw_input("{}: MatMul supports [..., M, K] x [K, N] (got {} x {})", c.node.describe(), core::shape_str(a),
-                core::shape_str(b));
+    throw_input("{}: MatMul supports [..., M, K] x [K, N] (got {} x {})", c.node.describe(),
+                core::shape_str(a), core::shape_str(b));
   if (a.back() >= 0 && a.back() != b[0])
     throw_input("{}: inner dimensions {} and {} differ", c.node.describe(), a.back(), b[0]);
   Shape out = a;

@@ -9,7 +9,8 @@ namespace {
 void infer_pool(InferContext& c) {
   c.expect_rank(0, 4);
   const auto& x = c.inputs[0].shape;
-  if (c.node.attr_ints("kernel_shape").empty()) throw_input("{}: kernel_shape is required", c.node.describe());
+  if (c.node.attr_ints("kernel_shape").empty())
+    throw_input("{}: kernel_shape is required", c.node.describe());
   if (c.node.op_type == "MaxPool" && c.node.outputs.size() > 1 && !c.node.outputs[1].empty())
     throw_input("{}: MaxPool indices output is not supported", c.node.describe());
   const Window2d w = resolve_window(c.node, x[2], x[3], 1, 1);

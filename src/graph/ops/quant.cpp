@@ -22,7 +22,8 @@ void infer_quant(InferContext& c) {
 }  // namespace
 
 std::vector<OpSchema> quant_schemas() {
-  return {{"Quant", kQonnxDomain, 4, 4, infer_quant, nullptr}, {"BipolarQuant", kQonnxDomain, 2, 2, infer_quant, nullptr}};
+  return {{"Quant", kQonnxDomain, 4, 4, infer_quant, nullptr},
+          {"BipolarQuant", kQonnxDomain, 2, 2, infer_quant, nullptr}};
 }
 
 }  // namespace edgeq::graph::ops

@@ -2,6 +2,10 @@
 #include "edgeq/runtime/kernel.hpp"
 
 namespace edgeq::runtime {
-bool fast_kernels_available() { return false; }
-std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext&) { return nullptr; }
+bool fast_kernels_available() {
+  return false;
+}
+std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext&) {
+  return nullptr;
+}
 }  // namespace edgeq::runtime

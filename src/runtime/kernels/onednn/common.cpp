@@ -13,13 +13,17 @@ dnnl::stream& stream() {
   thread_local dnnl::stream s(engine());
   return s;
 }
-dnnl::memory::dims dims_of(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }
+dnnl::memory::dims dims_of(const Shape& s) {
+  return dnnl::memory::dims(s.begin(), s.end());
+}
 void set_threads(std::size_t threads) {
   if (threads > 0) omp_set_num_threads(static_cast<int>(threads));
 }
 }  // namespace onednn
 
-bool fast_kernels_available() { return true; }
+bool fast_kernels_available() {
+  return true;
+}
 
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
   const auto& op = ctx.node.op_type;

@@ -1,5 +1,5 @@
-// oneDNN convolution: activations in plain NCHW, weights reordered once into the primitive's preferred layout,
-// bias fused. Used when the weights (and bias) are constants.
+// oneDNN convolution: activations in plain NCHW, weights reordered once into the primitive's preferred
+// layout, bias fused. Used when the weights (and bias) are constants.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -23,8 +23,8 @@ class ConvKernel final : public Kernel {
       wdims = {group, w.shape()[0] / group, w.shape()[1], w.shape()[2], w.shape()[3]};
       wtag = tag::goihw;
     }
-    // The primitive chooses its activation layouts (blocked layouts enable the direct JIT kernels); the kernel
-    // reorders from and to the graph's plain NCHW at its boundaries.
+    // The primitive chooses its activation layouts (blocked layouts enable the direct JIT kernels); the
+    // kernel reorders from and to the graph's plain NCHW at its boundaries.
     user_src_ = dnnl::memory::desc(dims_of(x), dt::f32, tag::nchw);
     user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, tag::nchw);
     const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::any), dst_md(dims_of(y), dt::f32, tag::any);
@@ -32,18 +32,24 @@ class ConvKernel final : public Kernel {
     const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
     const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
     // Right padding as oneDNN needs it for the output size (covers ceil-like overhang).
-    const dnnl::memory::dims pad_r{(y[2] - 1) * win.sh + (w.shape()[2] - 1) * win.dh + 1 - x[2] - win.pad_top,
-                                   (y[3] - 1) * win.sw + (w.shape()[3] - 1) * win.dw + 1 - x[3] - win.pad_left};
-    auto desc = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                    src_md, w_any, b_md, dst_md, strides, dil, pad_l, pad_r)
-                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                    src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
+    const dnnl::memory::dims pad_r{
+        (y[2] - 1) * win.sh + (w.shape()[2] - 1) * win.dh + 1 - x[2] - win.pad_top,
+        (y[3] - 1) * win.sw + (w.shape()[3] - 1) * win.dw + 1 - x[3] - win.pad_left};
+    auto desc = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                    dnnl::algorithm::convolution_direct, src_md, w_any, b_md,
+                                                    dst_md, strides, dil, pad_l, pad_r)
+                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                    dnnl::algorithm::convolution_direct, src_md, w_any,
+                                                    dst_md, strides, dil, pad_l, pad_r);
     dnnl::primitive_attr attr;
     const std::string act = node.attr_string("edgeq_activation", "");
     if (!act.empty()) {
       dnnl::post_ops ops;
-      if (act == "Relu") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-      else ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, node.attr_float("edgeq_clip_min", 0), node.attr_float("edgeq_clip_max", 0));
+      if (act == "Relu")
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      else
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, node.attr_float("edgeq_clip_min", 0),
+                           node.attr_float("edgeq_clip_max", 0));
       attr.set_post_ops(ops);
     }
     pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
@@ -54,11 +60,13 @@ class ConvKernel final : public Kernel {
     dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
     if (pd_.src_desc() != user_src_) {
       src_buf_ = dnnl::memory(pd_.src_desc(), engine());
-      src_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
+      src_reorder_ =
+          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
     }
     if (pd_.dst_desc() != user_dst_) {
       dst_buf_ = dnnl::memory(pd_.dst_desc(), engine());
-      dst_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), user_dst_));
+      dst_reorder_ =
+          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), user_dst_));
     }
     if (b) {
       bias_copy_ = b->clone();
@@ -76,7 +84,8 @@ class ConvKernel final : public Kernel {
       src = src_buf_;
     }
     if (dst_buf_) dst = dst_buf_;
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
     if (bias_) args[DNNL_ARG_BIAS] = bias_;
     prim_.execute(stream(), args);
     if (dst_buf_) dst_reorder_.execute(stream(), dst_buf_, user_dst);

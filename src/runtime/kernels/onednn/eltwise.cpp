@@ -1,6 +1,6 @@
-// oneDNN element-wise kernels on plain layouts: Relu, LeakyRelu, Clip, Sigmoid, Tanh; binary Add/Mul with numpy
-// broadcasting (equal ranks after left-padding with 1s); inference BatchNormalization (global statistics, scale
-// and shift).
+// oneDNN element-wise kernels on plain layouts: Relu, LeakyRelu, Clip, Sigmoid, Tanh; binary Add/Mul with
+// numpy broadcasting (equal ranks after left-padding with 1s); inference BatchNormalization (global
+// statistics, scale and shift).
 #include <limits>
 
 #include "onednn_common.hpp"
@@ -29,7 +29,8 @@ class EltwiseKernel final : public Kernel {
     prim_ = dnnl::eltwise_forward(pd_);
   }
   void run(KernelContext& c) override {
-    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())), dst(md_, engine(), c.outputs[0]->raw());
+    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())),
+        dst(md_, engine(), c.outputs[0]->raw());
     prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     stream().wait();
   }
@@ -50,7 +51,8 @@ class BinaryKernel final : public Kernel {
     prim_ = dnnl::binary(pd_);
   }
   void run(KernelContext& c) override {
-    dnnl::memory a(a_, engine(), const_cast<void*>(c.inputs[0]->raw())), b(b_, engine(), const_cast<void*>(c.inputs[1]->raw()));
+    dnnl::memory a(a_, engine(), const_cast<void*>(c.inputs[0]->raw())),
+        b(b_, engine(), const_cast<void*>(c.inputs[1]->raw()));
     dnnl::memory y(y_, engine(), c.outputs[0]->raw());
     prim_.execute(stream(), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, y}});
     stream().wait();
@@ -70,14 +72,22 @@ class BatchNormKernel final : public Kernel {
     const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                        dnnl::normalization_flags::use_shift;
     pd_ = dnnl::batch_normalization_forward::primitive_desc(
-        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md_, eps, flags), engine());
+        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md_, eps, flags),
+        engine());
     prim_ = dnnl::batch_normalization_forward(pd_);
   }
   void run(KernelContext& c) override {
-    auto mem = [&](std::size_t i) { return dnnl::memory(pd_.mean_desc(), engine(), const_cast<void*>(c.inputs[i]->raw())); };
-    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())), dst(md_, engine(), c.outputs[0]->raw());
-    prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_SCALE, mem(1)}, {DNNL_ARG_SHIFT, mem(2)},
-                             {DNNL_ARG_MEAN, mem(3)}, {DNNL_ARG_VARIANCE, mem(4)}, {DNNL_ARG_DST, dst}});
+    auto mem = [&](std::size_t i) {
+      return dnnl::memory(pd_.mean_desc(), engine(), const_cast<void*>(c.inputs[i]->raw()));
+    };
+    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())),
+        dst(md_, engine(), c.outputs[0]->raw());
+    prim_.execute(stream(), {{DNNL_ARG_SRC, src},
+                             {DNNL_ARG_SCALE, mem(1)},
+                             {DNNL_ARG_SHIFT, mem(2)},
+                             {DNNL_ARG_MEAN, mem(3)},
+                             {DNNL_ARG_VARIANCE, mem(4)},
+                             {DNNL_ARG_DST, dst}});
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -95,9 +105,11 @@ std::unique_ptr<Kernel> make_eltwise(const PrepareContext& c) {
   if (s.size() > 6) return nullptr;
   using A = dnnl::algorithm;
   if (n.op_type == "Relu") return std::make_unique<EltwiseKernel>(s, A::eltwise_relu, 0.0f, 0.0f);
-  if (n.op_type == "LeakyRelu") return std::make_unique<EltwiseKernel>(s, A::eltwise_relu, n.attr_float("alpha", 0.01f), 0.0f);
+  if (n.op_type == "LeakyRelu")
+    return std::make_unique<EltwiseKernel>(s, A::eltwise_relu, n.attr_float("alpha", 0.01f), 0.0f);
   if (n.op_type == "Clip")
-    return std::make_unique<EltwiseKernel>(s, A::eltwise_clip_v2, n.attr_float("min", -std::numeric_limits<float>::max()),
+    return std::make_unique<EltwiseKernel>(s, A::eltwise_clip_v2,
+                                           n.attr_float("min", -std::numeric_limits<float>::max()),
                                            n.attr_float("max", std::numeric_limits<float>::max()));
   if (n.op_type == "Sigmoid") return std::make_unique<EltwiseKernel>(s, A::eltwise_logistic, 0.0f, 0.0f);
   if (n.op_type == "Tanh") return std::make_unique<EltwiseKernel>(s, A::eltwise_tanh, 0.0f, 0.0f);

@@ -9,7 +9,8 @@ using dt = dnnl::memory::data_type;
 
 class MatMulKernel final : public Kernel {
  public:
-  MatMulKernel(std::int64_t m, std::int64_t k, std::int64_t n, bool ta, bool tb, bool bias) : has_bias_(bias) {
+  MatMulKernel(std::int64_t m, std::int64_t k, std::int64_t n, bool ta, bool tb, bool bias)
+      : has_bias_(bias) {
     const dnnl::memory::desc a_md({m, k}, dt::f32, ta ? dnnl::memory::dims{1, m} : dnnl::memory::dims{k, 1});
     const dnnl::memory::desc b_md({k, n}, dt::f32, tb ? dnnl::memory::dims{1, k} : dnnl::memory::dims{n, 1});
     const dnnl::memory::desc c_md({m, n}, dt::f32, dnnl::memory::dims{n, 1});
@@ -24,7 +25,8 @@ class MatMulKernel final : public Kernel {
     dnnl::memory b(pd_.weights_desc(), engine(), const_cast<void*>(c.inputs[1]->raw()));
     dnnl::memory y(pd_.dst_desc(), engine(), c.outputs[0]->raw());
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, y}};
-    if (has_bias_) args[DNNL_ARG_BIAS] = dnnl::memory(bias_md_, engine(), const_cast<void*>(c.inputs[2]->raw()));
+    if (has_bias_)
+      args[DNNL_ARG_BIAS] = dnnl::memory(bias_md_, engine(), const_cast<void*>(c.inputs[2]->raw()));
     prim_.execute(stream(), args);
     stream().wait();
   }

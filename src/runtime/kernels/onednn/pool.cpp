@@ -17,14 +17,17 @@ class PoolKernel final : public Kernel {
     dnnl::algorithm alg = dnnl::algorithm::pooling_max;
     if (node.op_type == "AveragePool")
       alg = node.attr_int("count_include_pad", 0) ? dnnl::algorithm::pooling_avg_include_padding
-                                                   : dnnl::algorithm::pooling_avg_exclude_padding;
+                                                  : dnnl::algorithm::pooling_avg_exclude_padding;
     const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::nchw), dst_md(dims_of(y), dt::f32, tag::nchw);
     const dnnl::memory::dims pad_r{(y[2] - 1) * w.sh + (w.kh - 1) * w.dh + 1 - x[2] - w.pad_top,
                                    (y[3] - 1) * w.sw + (w.kw - 1) * w.dw + 1 - x[3] - w.pad_left};
-    // ceil_mode overhang beyond the declared padding would count as padding in oneDNN: leave those to the reference.
-    if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right) throw dnnl::error(dnnl_unimplemented, "ceil overhang");
-    auto desc = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, {w.sh, w.sw},
-                                               {w.kh, w.kw}, {w.dh - 1, w.dw - 1}, {w.pad_top, w.pad_left}, pad_r);
+    // ceil_mode overhang beyond the declared padding would count as padding in oneDNN: leave those to the
+    // reference.
+    if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right)
+      throw dnnl::error(dnnl_unimplemented, "ceil overhang");
+    auto desc =
+        dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, {w.sh, w.sw},
+                                       {w.kh, w.kw}, {w.dh - 1, w.dw - 1}, {w.pad_top, w.pad_left}, pad_r);
     pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, engine());
     prim_ = dnnl::pooling_v2_forward(pd_);
   }
@@ -42,6 +45,8 @@ class PoolKernel final : public Kernel {
 };
 }  // namespace
 
-std::unique_ptr<Kernel> make_pool(const PrepareContext& c) { return std::make_unique<PoolKernel>(c); }
+std::unique_ptr<Kernel> make_pool(const PrepareContext& c) {
+  return std::make_unique<PoolKernel>(c);
+}
 
 }  // namespace edgeq::runtime::onednn

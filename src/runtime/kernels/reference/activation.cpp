@@ -17,7 +17,9 @@ void unary(KernelContext& c, F f) {
   for (std::int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
-void relu(KernelContext& c) { unary(c, [](float v) { return v > 0.0f ? v : 0.0f; }); }
+void relu(KernelContext& c) {
+  unary(c, [](float v) { return v > 0.0f ? v : 0.0f; });
+}
 void clip(KernelContext& c) {
   const float lo = c.node.attr_float("min", -std::numeric_limits<float>::infinity());
   const float hi = c.node.attr_float("max", std::numeric_limits<float>::infinity());
@@ -31,13 +33,19 @@ void selu(KernelContext& c) {
   // ONNX defaults (Klambauer et al. 2017): alpha 1.67326..., gamma 1.05070...
   const double a = c.node.attr_float("alpha", 1.67326319217681884765625f);
   const double g = c.node.attr_float("gamma", 1.05070102214813232421875f);
-  unary(c, [=](float v) { return static_cast<float>(v > 0.0f ? g * v : g * (a * std::expm1(static_cast<double>(v)))); });
+  unary(c, [=](float v) {
+    return static_cast<float>(v > 0.0f ? g * v : g * (a * std::expm1(static_cast<double>(v))));
+  });
 }
 void sigmoid(KernelContext& c) {
   unary(c, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
 }
-void tanh_op(KernelContext& c) { unary(c, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); }); }
-void identity(KernelContext& c) { std::memcpy(c.outputs[0]->raw(), c.inputs[0]->raw(), c.inputs[0]->bytes()); }
+void tanh_op(KernelContext& c) {
+  unary(c, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
+}
+void identity(KernelContext& c) {
+  std::memcpy(c.outputs[0]->raw(), c.inputs[0]->raw(), c.inputs[0]->bytes());
+}
 
 /// Softmax over `axis` (opset 13), or over all dims from `axis` on when legacy_2d (opset < 13).
 void softmax(KernelContext& c) {
@@ -47,9 +55,12 @@ void softmax(KernelContext& c) {
   const bool legacy = c.node.attr_int("legacy_2d", 0) != 0;
   std::int64_t outer = 1, len = 1, inner = 1;
   for (std::int64_t i = 0; i < rank; ++i) {
-    if (i < axis) outer *= s[static_cast<std::size_t>(i)];
-    else if (i == axis || legacy) len *= s[static_cast<std::size_t>(i)];
-    else inner *= s[static_cast<std::size_t>(i)];
+    if (i < axis)
+      outer *= s[static_cast<std::size_t>(i)];
+    else if (i == axis || legacy)
+      len *= s[static_cast<std::size_t>(i)];
+    else
+      inner *= s[static_cast<std::size_t>(i)];
   }
   const float* x = c.inputs[0]->data<float>();
   float* y = c.outputs[0]->data<float>();
@@ -61,7 +72,8 @@ void softmax(KernelContext& c) {
       double sum = 0;
       for (std::int64_t k = 0; k < len; ++k) sum += std::exp(static_cast<double>(x[base + k * inner]) - mx);
       for (std::int64_t k = 0; k < len; ++k)
-        y[base + k * inner] = static_cast<float>(std::exp(static_cast<double>(x[base + k * inner]) - mx) / sum);
+        y[base + k * inner] =
+            static_cast<float>(std::exp(static_cast<double>(x[base + k * inner]) - mx) / sum);
     }
 }
 
@@ -89,9 +101,15 @@ void batchnorm(KernelContext& c) {
 }  // namespace
 
 std::vector<Entry> activation_kernels() {
-  return {{"Relu", "", relu},       {"Clip", "", clip},       {"LeakyRelu", "", leaky_relu},
-          {"Selu", "", selu},       {"Sigmoid", "", sigmoid}, {"Tanh", "", tanh_op},
-          {"Softmax", "", softmax}, {"Identity", "", identity}, {"Dropout", "", identity},
+  return {{"Relu", "", relu},
+          {"Clip", "", clip},
+          {"LeakyRelu", "", leaky_relu},
+          {"Selu", "", selu},
+          {"Sigmoid", "", sigmoid},
+          {"Tanh", "", tanh_op},
+          {"Softmax", "", softmax},
+          {"Identity", "", identity},
+          {"Dropout", "", identity},
           {"BatchNormalization", "", batchnorm}};
 }
 

@@ -1,4 +1,5 @@
-// Conv reference: direct convolution, groups and dilation, zero padding; parallel over (batch, output channel).
+// Conv reference: direct convolution, groups and dilation, zero padding; parallel over (batch, output
+// channel).
 #include <cmath>
 
 #include "edgeq/graph/geometry.hpp"
@@ -23,7 +24,8 @@ void conv(KernelContext& c) {
   float* yp = y.data<float>();
   // Fused activation (graph::fuse_conv_activation): Relu = clip to [0, inf).
   const std::string act = c.node.attr_string("edgeq_activation", "");
-  const double lo = act == "Relu" ? 0.0 : (act == "Clip" ? c.node.attr_float("edgeq_clip_min", 0) : -HUGE_VAL);
+  const double lo =
+      act == "Relu" ? 0.0 : (act == "Clip" ? c.node.attr_float("edgeq_clip_min", 0) : -HUGE_VAL);
   const double hi = act == "Clip" ? c.node.attr_float("edgeq_clip_max", 0) : HUGE_VAL;
   parallel(c, static_cast<std::size_t>(n * m), [&](std::size_t job) {
     const auto bi = static_cast<std::int64_t>(job) / m, oc = static_cast<std::int64_t>(job) % m;
@@ -51,6 +53,8 @@ void conv(KernelContext& c) {
 }
 }  // namespace
 
-std::vector<Entry> conv_kernels() { return {{"Conv", "", conv}}; }
+std::vector<Entry> conv_kernels() {
+  return {{"Conv", "", conv}};
+}
 
 }  // namespace edgeq::runtime::reference

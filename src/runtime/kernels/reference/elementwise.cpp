@@ -49,8 +49,12 @@ void binary(KernelContext& c, F f) {
   }
 }
 
-void add(KernelContext& c) { binary(c, [](float x, float y) { return x + y; }); }
-void mul(KernelContext& c) { binary(c, [](float x, float y) { return x * y; }); }
+void add(KernelContext& c) {
+  binary(c, [](float x, float y) { return x + y; });
+}
+void mul(KernelContext& c) {
+  binary(c, [](float x, float y) { return x * y; });
+}
 
 void concat(KernelContext& c) {
   Tensor& y = *c.outputs[0];
@@ -68,13 +72,15 @@ void concat(KernelContext& c) {
     const std::int64_t row = in->shape()[static_cast<std::size_t>(axis)] * inner;
     const auto* ip = static_cast<const unsigned char*>(in->raw());
     for (std::int64_t o = 0; o < outer; ++o)
-      std::memcpy(yp + static_cast<std::size_t>(o * out_row + offset) * es, ip + static_cast<std::size_t>(o * row) * es,
-                  static_cast<std::size_t>(row) * es);
+      std::memcpy(yp + static_cast<std::size_t>(o * out_row + offset) * es,
+                  ip + static_cast<std::size_t>(o * row) * es, static_cast<std::size_t>(row) * es);
     offset += row;
   }
 }
 }  // namespace
 
-std::vector<Entry> elementwise_kernels() { return {{"Add", "", add}, {"Mul", "", mul}, {"Concat", "", concat}}; }
+std::vector<Entry> elementwise_kernels() {
+  return {{"Add", "", add}, {"Mul", "", mul}, {"Concat", "", concat}};
+}
 
 }  // namespace edgeq::runtime::reference

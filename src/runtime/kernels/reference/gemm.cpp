@@ -62,6 +62,8 @@ void matmul(KernelContext& c) {
 }
 }  // namespace
 
-std::vector<Entry> gemm_kernels() { return {{"Gemm", "", gemm}, {"MatMul", "", matmul}}; }
+std::vector<Entry> gemm_kernels() {
+  return {{"Gemm", "", gemm}, {"MatMul", "", matmul}};
+}
 
 }  // namespace edgeq::runtime::reference

@@ -29,8 +29,10 @@ void pad(KernelContext& c) {
       std::int64_t k = idx[d] - pads[d];
       const std::int64_t len = in[d];
       if (k < 0 || k >= len) {
-        if (mode == "constant") outside = true;
-        else if (mode == "edge") k = std::clamp<std::int64_t>(k, 0, len - 1);
+        if (mode == "constant")
+          outside = true;
+        else if (mode == "edge")
+          k = std::clamp<std::int64_t>(k, 0, len - 1);
         else {  // reflect (without repeating the edge)
           const std::int64_t period = std::max<std::int64_t>(2 * (len - 1), 1);
           k = ((k % period) + period) % period;
@@ -48,9 +50,11 @@ void pad(KernelContext& c) {
 }
 
 /// Input coordinate of output coordinate `o` for one axis (ONNX Resize coordinate_transformation_mode).
-double source_coord(const std::string& mode, double o, double scale, std::int64_t in_len, std::int64_t out_len) {
+double source_coord(const std::string& mode, double o, double scale, std::int64_t in_len,
+                    std::int64_t out_len) {
   if (mode == "asymmetric") return o / scale;
-  if (mode == "align_corners") return out_len == 1 ? 0.0 : o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
+  if (mode == "align_corners")
+    return out_len == 1 ? 0.0 : o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
   if (mode == "pytorch_half_pixel") return out_len > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
   return (o + 0.5) / scale - 0.5;  // half_pixel (default)
 }
@@ -68,15 +72,20 @@ void resize(KernelContext& c) {
   for (std::size_t d = 0; d < 4; ++d)
     scale[d] = it != c.node.attrs.end() ? std::get<std::vector<float>>(it->second)[d]
                                         : static_cast<double>(out[d]) / static_cast<double>(in[d]);
-  if (in[0] != out[0] || in[1] != out[1]) throw_input("{}: resizing batch or channel axes is not supported", c.node.describe());
+  if (in[0] != out[0] || in[1] != out[1])
+    throw_input("{}: resizing batch or channel axes is not supported", c.node.describe());
   const float* xp = x.data<float>();
   float* yp = y.data<float>();
   auto nearest = [&](double v, std::int64_t len) {
     std::int64_t k;
-    if (nearest_mode == "floor") k = static_cast<std::int64_t>(std::floor(v));
-    else if (nearest_mode == "ceil") k = static_cast<std::int64_t>(std::ceil(v));
-    else if (nearest_mode == "round_prefer_ceil") k = static_cast<std::int64_t>(std::floor(v + 0.5));
-    else k = static_cast<std::int64_t>(std::ceil(v - 0.5));  // round_prefer_floor
+    if (nearest_mode == "floor")
+      k = static_cast<std::int64_t>(std::floor(v));
+    else if (nearest_mode == "ceil")
+      k = static_cast<std::int64_t>(std::ceil(v));
+    else if (nearest_mode == "round_prefer_ceil")
+      k = static_cast<std::int64_t>(std::floor(v + 0.5));
+    else
+      k = static_cast<std::int64_t>(std::ceil(v - 0.5));  // round_prefer_floor
     return std::clamp<std::int64_t>(k, 0, len - 1);
   };
   for (std::int64_t p = 0; p < in[0] * in[1]; ++p) {
@@ -92,7 +101,8 @@ void resize(KernelContext& c) {
         }
         const double cy = std::clamp(sy, 0.0, static_cast<double>(in[2] - 1));
         const double cx = std::clamp(sx, 0.0, static_cast<double>(in[3] - 1));
-        const auto y0 = static_cast<std::int64_t>(std::floor(cy)), x0 = static_cast<std::int64_t>(std::floor(cx));
+        const auto y0 = static_cast<std::int64_t>(std::floor(cy)),
+                   x0 = static_cast<std::int64_t>(std::floor(cx));
         const auto y1 = std::min(y0 + 1, in[2] - 1), x1 = std::min(x0 + 1, in[3] - 1);
         const double fy = cy - static_cast<double>(y0), fx = cx - static_cast<double>(x0);
         const double v = (1 - fy) * ((1 - fx) * src[y0 * in[3] + x0] + fx * src[y0 * in[3] + x1]) +
@@ -104,6 +114,8 @@ void resize(KernelContext& c) {
 }
 }  // namespace
 
-std::vector<Entry> pad_resize_kernels() { return {{"Pad", "", pad}, {"Resize", "", resize}}; }
+std::vector<Entry> pad_resize_kernels() {
+  return {{"Pad", "", pad}, {"Resize", "", resize}};
+}
 
 }  // namespace edgeq::runtime::reference

@@ -54,7 +54,9 @@ void global_average_pool(KernelContext& c) {
 }  // namespace
 
 std::vector<Entry> pool_kernels() {
-  return {{"MaxPool", "", pool<true>}, {"AveragePool", "", pool<false>}, {"GlobalAveragePool", "", global_average_pool}};
+  return {{"MaxPool", "", pool<true>},
+          {"AveragePool", "", pool<false>},
+          {"GlobalAveragePool", "", global_average_pool}};
 }
 
 }  // namespace edgeq::runtime::reference

@@ -1,5 +1,5 @@
-// QONNX Quant and BipolarQuant in float emulation (see graph/ops/quant.cpp for the formulas). Scale, zero point
-// and bit width broadcast against x (per-tensor or per-channel).
+// QONNX Quant and BipolarQuant in float emulation (see graph/ops/quant.cpp for the formulas). Scale, zero
+// point and bit width broadcast against x (per-tensor or per-channel).
 #include <cmath>
 
 #include "edgeq/core/error.hpp"

@@ -6,7 +6,9 @@
 namespace edgeq::runtime::reference {
 
 namespace {
-void copy(KernelContext& c) { std::memcpy(c.outputs[0]->raw(), c.inputs[0]->raw(), c.inputs[0]->bytes()); }
+void copy(KernelContext& c) {
+  std::memcpy(c.outputs[0]->raw(), c.inputs[0]->raw(), c.inputs[0]->bytes());
+}
 
 void transpose(KernelContext& c) {
   const Tensor& x = *c.inputs[0];
@@ -40,8 +42,11 @@ void transpose(KernelContext& c) {
 }  // namespace
 
 std::vector<Entry> shape_kernels() {
-  return {{"Flatten", "", copy},   {"Reshape", "", copy},       {"Squeeze", "", copy},
-          {"Unsqueeze", "", copy}, {"Transpose", "", transpose}};
+  return {{"Flatten", "", copy},
+          {"Reshape", "", copy},
+          {"Squeeze", "", copy},
+          {"Unsqueeze", "", copy},
+          {"Transpose", "", transpose}};
 }
 
 }  // namespace edgeq::runtime::reference

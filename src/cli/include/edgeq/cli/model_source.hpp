@@ -9,7 +9,8 @@
 namespace edgeq::cli {
 
 /// input_shape "CxHxW" (empty = the zoo default 3x200x200; ignored for files).
-graph::Graph load_model(const std::string& model, const std::string& input_shape, int classes, std::uint64_t seed);
+graph::Graph load_model(const std::string& model, const std::string& input_shape, int classes,
+                        std::uint64_t seed);
 /// Parses "3x200x200" (or "16") into dims; throws Error(BadInput).
 core::Shape parse_shape(const std::string& text);
 

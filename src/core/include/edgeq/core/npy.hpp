@@ -7,8 +7,8 @@
 
 namespace edgeq::core {
 
-/// Reads a .npy file; throws Error(BadInput) naming the file for a bad header, Fortran order, big-endian data,
-/// an unsupported dtype or a truncated file.
+/// Reads a .npy file; throws Error(BadInput) naming the file for a bad header, Fortran order, big-endian
+/// data, an unsupported dtype or a truncated file.
 Tensor read_npy(const std::filesystem::path& path);
 /// Writes a .npy file (version 1.0) atomically.
 void write_npy(const std::filesystem::path& path, const Tensor& tensor);

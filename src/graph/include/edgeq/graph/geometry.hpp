@@ -17,7 +17,8 @@ struct Window2d {
 
 /// Resolves kernel_shape (or the weight's spatial dims), strides, dilations, pads / auto_pad and ceil_mode.
 /// Throws Error(BadInput) naming the node for invalid values or an empty output.
-Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh, std::int64_t kw);
+Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh,
+                        std::int64_t kw);
 
 /// Numpy-style broadcast of two shapes; throws Error(BadInput) naming the node if incompatible.
 Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b);

@@ -19,12 +19,13 @@ using core::DType;
 using core::Shape;
 using core::Tensor;
 
-using AttrValue = std::variant<std::int64_t, float, std::string, std::vector<std::int64_t>, std::vector<float>, Tensor>;
+using AttrValue =
+    std::variant<std::int64_t, float, std::string, std::vector<std::int64_t>, std::vector<float>, Tensor>;
 
 struct Node {
   std::string name;
   std::string op_type;
-  std::string domain;  ///< "" = ai.onnx; QONNX ops keep their domain
+  std::string domain;               ///< "" = ai.onnx; QONNX ops keep their domain
   std::vector<std::string> inputs;  ///< "" = optional input not given
   std::vector<std::string> outputs;
   std::map<std::string, AttrValue> attrs;
@@ -59,7 +60,8 @@ class Graph {
 
   bool is_initializer(const std::string& v) const { return initializers.count(v) != 0; }
   const ValueInfo& info(const std::string& v) const;
-  /// Orders nodes so every input is produced before use; throws Error(BadInput) on cycles or undefined values.
+  /// Orders nodes so every input is produced before use; throws Error(BadInput) on cycles or undefined
+  /// values.
   void topological_sort();
   /// Infers dtypes and shapes of every node output from the graph inputs (see op_registry.hpp).
   void infer_shapes();

@@ -1,9 +1,9 @@
 // ONNX import and export (Debian's ONNX protobuf library).
-// Import accepts opset 7 to 21 and normalises version differences into the IR (opset-13 semantics): Clip bounds,
-// Squeeze/Unsqueeze axes, Pad pads and Resize scales/sizes become attributes; Upsample becomes Resize; Constant
-// nodes become initializers; Softmax before opset 13 is marked legacy_2d. QONNX Quant/BipolarQuant are accepted
-// from the qonnx, finn and brevitas domains. Errors name the file, node, op type and opset.
-// Export writes opset 13 (plus the QONNX domain when used), atomically.
+// Import accepts opset 7 to 21 and normalises version differences into the IR (opset-13 semantics): Clip
+// bounds, Squeeze/Unsqueeze axes, Pad pads and Resize scales/sizes become attributes; Upsample becomes
+// Resize; Constant nodes become initializers; Softmax before opset 13 is marked legacy_2d. QONNX
+// Quant/BipolarQuant are accepted from the qonnx, finn and brevitas domains. Errors name the file, node, op
+// type and opset. Export writes opset 13 (plus the QONNX domain when used), atomically.
 #pragma once
 
 #include <filesystem>

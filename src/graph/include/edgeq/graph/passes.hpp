@@ -5,16 +5,16 @@
 
 namespace edgeq::graph {
 
-/// Folds inference BatchNormalization into the preceding Conv or Gemm (transB = 1, alpha = beta = 1) when the BN
-/// is the only reader of its output and all parameters are constants:
+/// Folds inference BatchNormalization into the preceding Conv or Gemm (transB = 1, alpha = beta = 1) when the
+/// BN is the only reader of its output and all parameters are constants:
 ///   W'[o] = W[o] * g[o],  b'[o] = (b[o] - mean[o]) * g[o] + beta[o],  g = scale / sqrt(var + eps).
 /// Returns the number of BatchNormalization nodes removed. Shapes are re-inferred.
 int fold_batchnorm(Graph& graph);
 
 /// Fuses Relu / Clip into the preceding Conv when the Conv output has no other reader: the Conv gets the
-/// edgeq-internal attributes edgeq_activation ("Relu" or "Clip") and edgeq_clip_min / edgeq_clip_max, which every
-/// Conv kernel applies to its result (oneDNN as a post-op). ONNX export writes such a Conv as Conv + activation.
-/// Returns the number of activations fused.
+/// edgeq-internal attributes edgeq_activation ("Relu" or "Clip") and edgeq_clip_min / edgeq_clip_max, which
+/// every Conv kernel applies to its result (oneDNN as a post-op). ONNX export writes such a Conv as Conv +
+/// activation. Returns the number of activations fused.
 int fuse_conv_activation(Graph& graph);
 
 /// Removes initializers no node or output reads.

@@ -1,7 +1,7 @@
 // Kernel interface of the runtime. Reference kernels (kernels/reference/) define the semantics of every op in
-// plain C++ (double accumulation for sums). Fast kernels (kernels/onednn/) are prepared per node and shape and
-// must match the reference within runtime/tolerance.hpp (float) or exactly (integer); tests/runtime/test_op_*.cpp
-// compare every fast kernel with its reference twin.
+// plain C++ (double accumulation for sums). Fast kernels (kernels/onednn/) are prepared per node and shape
+// and must match the reference within runtime/tolerance.hpp (float) or exactly (integer);
+// tests/runtime/test_op_*.cpp compare every fast kernel with its reference twin.
 #pragma once
 
 #include <memory>

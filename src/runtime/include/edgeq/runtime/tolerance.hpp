@@ -20,27 +20,30 @@ inline double dot_gamma(std::int64_t k) {
   return ku / (1.0 - ku);
 }
 
-/// Allowed |fast - reference| for one output of a length-k dot product whose sum of |x_i w_i| is abs_sum, plus
-/// `extra_ulps` roundings of the result (bias add, output conversion).
+/// Allowed |fast - reference| for one output of a length-k dot product whose sum of |x_i w_i| is abs_sum,
+/// plus `extra_ulps` roundings of the result (bias add, output conversion).
 inline double dot_tolerance(std::int64_t k, double abs_sum, double result_magnitude, int extra_ulps = 2) {
   return dot_gamma(k) * abs_sum + extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
 }
 
-/// Element-wise transcendental functions (sigmoid, tanh): the reference is the correctly rounded double result
-/// rounded to float (<= 0.5 ulp); oneDNN's vectorised polynomial approximations are not documented per algorithm,
-/// so we allow 8 units of roundoff relative to the result plus 8 u absolute near zero (measured: <= 2 ulp).
+/// Element-wise transcendental functions (sigmoid, tanh): the reference is the correctly rounded double
+/// result rounded to float (<= 0.5 ulp); oneDNN's vectorised polynomial approximations are not documented per
+/// algorithm, so we allow 8 units of roundoff relative to the result plus 8 u absolute near zero (measured:
+/// <= 2 ulp).
 inline constexpr int kTranscendentalUlps = 8;
 
 /// Inference BatchNorm: the reference computes x * g + (beta - mean * g) in double; oneDNN computes
 /// (x - mean) * g + beta in float: at most 3 roundings, i.e. |error| <= 3u (|x - mean| |g| + |beta|) + u |y|.
 inline double batchnorm_tolerance(double x_minus_mean_times_g, double beta, double y) {
-  return 3.0 * kUnitRoundoff * (std::abs(x_minus_mean_times_g) + std::abs(beta)) + kUnitRoundoff * std::abs(y) + 1e-30;
+  return 3.0 * kUnitRoundoff * (std::abs(x_minus_mean_times_g) + std::abs(beta)) +
+         kUnitRoundoff * std::abs(y) + 1e-30;
 }
 
 /// Relative tolerance for comparing a whole network before and after a rewrite that re-rounds weights (e.g.
-/// BatchNorm folding: W' = fl(W g) perturbs each weight by at most u relative). A relative perturbation delta of
-/// every layer's weights moves the output by about L * kappa * delta for L layers of condition number kappa;
-/// with delta = 2u, L <= 60 and kappa <= 400 this stays below 1e-4 of the output's magnitude (floored at 1).
+/// BatchNorm folding: W' = fl(W g) perturbs each weight by at most u relative). A relative perturbation delta
+/// of every layer's weights moves the output by about L * kappa * delta for L layers of condition number
+/// kappa; with delta = 2u, L <= 60 and kappa <= 400 this stays below 1e-4 of the output's magnitude (floored
+/// at 1).
 inline constexpr double kRewriteRelTolerance = 1e-4;
 
 }  // namespace edgeq::runtime

@@ -24,8 +24,9 @@ class GraphBuilder {
   /// TensorFlow "same" padding (extra pixel at the end) for a k x k window with stride s on value x.
   Pads same_pads(const std::string& x, std::int64_t k, std::int64_t s) const;
 
-  std::string conv(const std::string& x, std::int64_t filters, std::array<std::int64_t, 2> kernel, std::int64_t stride,
-                   Pads pads, bool bias, const std::string& name, std::int64_t group = 1);
+  std::string conv(const std::string& x, std::int64_t filters, std::array<std::int64_t, 2> kernel,
+                   std::int64_t stride, Pads pads, bool bias, const std::string& name,
+                   std::int64_t group = 1);
   std::string depthwise_conv(const std::string& x, std::int64_t kernel, std::int64_t stride, Pads pads,
                              const std::string& name);
   /// Inference BatchNormalization with identity statistics; scale=false makes the scale a fixed constant
@@ -34,8 +35,10 @@ class GraphBuilder {
   std::string relu(const std::string& x, const std::string& name);
   std::string relu6(const std::string& x, const std::string& name);
   std::string zero_pad(const std::string& x, Pads pads, const std::string& name);
-  std::string max_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads pads, const std::string& name);
-  std::string avg_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads pads, const std::string& name);
+  std::string max_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads pads,
+                       const std::string& name);
+  std::string avg_pool(const std::string& x, std::int64_t k, std::int64_t s, Pads pads,
+                       const std::string& name);
   std::string global_avg_pool(const std::string& x, const std::string& name);
   std::string add(const std::string& a, const std::string& b, const std::string& name);
   std::string concat(const std::vector<std::string>& xs, const std::string& name);

@@ -3,7 +3,8 @@
 //   resnet50v2, densenet169, inceptionv3, mobilenetv2   Keras applications (include_top, softmax head)
 //   nunet_s, nunet_m                                   compact LArTPC CNNs (docs/zoo.md)
 //   jet_mlp                                            hls4ml jet tagger 16-64-32-32-5
-// Weights are seeded random (He normal for convolutions, Glorot uniform for dense layers, identity BatchNorm).
+// Weights are seeded random (He normal for convolutions, Glorot uniform for dense layers, identity
+// BatchNorm).
 #pragma once
 
 #include <cstdint>
