@@ -4,6 +4,7 @@
 
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/passes.hpp"
+#include "edgeq/runtime/constant_folding.hpp"
 
 namespace edgeq::runtime {
 
@@ -18,6 +19,7 @@ Executor::Executor(graph::Graph graph, ExecutorOptions options)
   // The fast backend runs BatchNorm folded into the preceding Conv/Gemm and Relu/Clip fused into Conv (as
   // ONNX Runtime does); the reference backend executes the graph exactly as given.
   if (options.backend == Backend::Auto) {
+    fold_constants(graph_);
     graph::fold_batchnorm(graph_);
     graph::fuse_conv_activation(graph_);
   }

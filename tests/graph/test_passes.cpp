@@ -5,6 +5,7 @@
 
 #include "edgeq/core/rng.hpp"
 #include "edgeq/graph/passes.hpp"
+#include "edgeq/runtime/constant_folding.hpp"
 #include "edgeq/runtime/executor.hpp"
 #include "edgeq/runtime/tolerance.hpp"
 #include "edgeq/zoo/zoo.hpp"
@@ -71,4 +72,44 @@ TEST(Passes, FoldSkipsSharedOrNonConstantProducers) {
   for (const auto& n : g.nodes) bns += n.op_type == "BatchNormalization";
   EXPECT_EQ(bns, 1);
   EXPECT_EQ(removed, 3);
+}
+
+// A converter-style graph that transposes its weights at run time: folding makes them constant, so the fast
+// backend runs the convolution on oneDNN, and the result equals the unfolded reference.
+TEST(Passes, ConstantFoldingMakesWeightsConstant) {
+  graph::Graph g;
+  g.inputs = {"x"};
+  g.values["x"] = {core::DType::F32, {1, 4, 8, 8}};
+  core::Tensor w_hwio(core::DType::F32, {3, 3, 4, 6});  // Keras kernel layout, transposed to OIHW in the graph
+  core::CounterRng rng(4, 0, 0);
+  for (auto& v : w_hwio.span<float>()) v = static_cast<float>(rng.normal());
+  g.initializers["w_hwio"] = w_hwio;
+  g.nodes.push_back({"t", "Transpose", "", {"w_hwio"}, {"w"}, {{"perm", std::vector<std::int64_t>{3, 2, 0, 1}}}});
+  g.nodes.push_back({"conv", "Conv", "", {"x", "w"}, {"y"}, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}}});
+  g.outputs = {"y"};
+  g.topological_sort();
+  g.infer_shapes();
+  graph::Graph folded = g;
+  EXPECT_EQ(runtime::fold_constants(folded), 1);
+  ASSERT_EQ(folded.nodes.size(), 1u);
+  EXPECT_EQ(folded.initializers.at("w").shape(), (core::Shape{6, 4, 3, 3}));
+  EXPECT_FALSE(folded.is_initializer("w_hwio"));
+  core::Tensor x(core::DType::F32, {1, 4, 8, 8});
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
+  runtime::Executor ref(g, {1, runtime::Backend::Reference}), fast(g, {1, runtime::Backend::Auto});
+  const auto yr = ref.run({x})[0], yf = fast.run({x})[0];
+  if (runtime::fast_kernels_available()) {
+    EXPECT_EQ(fast.kernel_backends(), std::vector<std::string>{"onednn"});
+  }
+  // sum |x_i w_i| per output: the same graph on absolute values.
+  graph::Graph abs_g = g;
+  for (auto& v : abs_g.initializers.at("w_hwio").span<float>()) v = std::abs(v);
+  core::Tensor abs_x = x.clone();
+  for (auto& v : abs_x.span<float>()) v = std::abs(v);
+  const auto bound = runtime::Executor(abs_g, {1, runtime::Backend::Reference}).run({abs_x})[0];
+  for (std::int64_t i = 0; i < yr.numel(); ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    EXPECT_LE(std::abs(yf.span<float>()[u] - yr.span<float>()[u]),
+              runtime::dot_tolerance(4 * 9, bound.span<float>()[u], std::abs(yr.span<float>()[u])));
+  }
 }
