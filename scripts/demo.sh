@@ -9,4 +9,10 @@ mkdir -p "$out"
 for i in 0 1 2 3 4 5; do
   "$edgeq" -q display "$out/data/val.h5" --index "$i" --out "$out/event_$i.png" --force
 done
-echo "demo: datasets in $out/data, summary in $out/simulate.json, event displays $out/event_0..5.png"
+# The compact LArTPC classifier of the zoo: its summary, ONNX export and a float32 inference on seeded input.
+"$edgeq" info --model nunet_s --input 3x200x200 --classes 3 --json > "$out/nunet_s.json"
+"$edgeq" -q zoo export nunet_s --input 3x200x200 --classes 3 --seed 1 --out "$out/nunet_s.onnx" --force
+.venv/bin/python -c "import numpy as np; np.save('$out/x.npy', np.random.RandomState(1).rand(2, 3, 200, 200).astype(np.float32))"
+"$edgeq" -q predict --model "$out/nunet_s.onnx" --input "$out/x.npy" --out "$out/y.npy" --force
+echo "demo: datasets in $out/data (summary $out/simulate.json), event displays $out/event_0..5.png,"
+echo "      nunet_s summary $out/nunet_s.json, model $out/nunet_s.onnx, predictions $out/y.npy"
