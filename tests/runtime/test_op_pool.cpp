@@ -41,3 +41,21 @@ TEST(OpPool, AverageMatchesReference) {
   check_pool("AveragePool", {1, 8, 35, 35}, 3, 1, 1, true, 5);
   check_pool("AveragePool", {2, 16, 14, 14}, 2, 2, 0, false, 6);
 }
+
+// GlobalAveragePool: a mean over H*W terms; the fast sum order differs, bound gamma_{HW} * mean|x|.
+TEST(OpPool, GlobalAverageWithinSumBound) {
+  if (!runtime::fast_kernels_available()) GTEST_SKIP();
+  const core::Shape s{2, 16, 13, 17};
+  const auto x = test::random_tensor(s, 40);
+  const auto g = test::one_node("GlobalAveragePool", s, {});
+  std::string used;
+  const auto fast = test::run_on(g, x, runtime::Backend::Auto, &used);
+  ASSERT_EQ(used, "onednn");
+  const auto ref = test::run_on(g, x, runtime::Backend::Reference);
+  const auto bound = test::run_on(g, test::abs_copy(x), runtime::Backend::Reference);
+  for (std::int64_t i = 0; i < ref.numel(); ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    ASSERT_LE(std::abs(fast.span<float>()[u] - ref.span<float>()[u]),
+              runtime::dot_tolerance(13 * 17, bound.span<float>()[u], std::abs(ref.span<float>()[u])));
+  }
+}
