@@ -33,7 +33,7 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op == "Conv") return onednn::make_conv(ctx);
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
     if (op == "MaxPool" || op == "AveragePool") return onednn::make_pool(ctx);
-    if (op == "Concat" || op == "GlobalAveragePool") return onednn::make_concat_gap(ctx);
+    if (op == "GlobalAveragePool") return onednn::make_global_average_pool(ctx);
     return onednn::make_eltwise(ctx);
   } catch (const dnnl::error&) {
     return nullptr;  // oneDNN has no implementation for this configuration: the reference kernel runs it

@@ -17,6 +17,6 @@ std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);
-std::unique_ptr<Kernel> make_concat_gap(const PrepareContext& ctx);
+std::unique_ptr<Kernel> make_global_average_pool(const PrepareContext& ctx);
 
 }  // namespace edgeq::runtime::onednn
