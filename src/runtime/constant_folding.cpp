@@ -14,8 +14,9 @@ int fold_constants(graph::Graph& g) {
   for (auto& node : g.nodes) {
     bool constant = !node.inputs.empty();
     for (const auto& in : node.inputs) constant &= in.empty() || g.is_initializer(in);
-    const bool is_output =
-        std::any_of(node.outputs.begin(), node.outputs.end(), [&](const std::string& o) { return std::count(g.outputs.begin(), g.outputs.end(), o) > 0; });
+    const bool is_output = std::any_of(node.outputs.begin(), node.outputs.end(), [&](const std::string& o) {
+      return std::count(g.outputs.begin(), g.outputs.end(), o) > 0;
+    });
     const KernelFn fn = find_reference_kernel(node.domain, node.op_type);
     if (!constant || is_output || !fn || node.outputs.size() != 1) {
       kept.push_back(std::move(node));

@@ -80,12 +80,15 @@ TEST(Passes, ConstantFoldingMakesWeightsConstant) {
   graph::Graph g;
   g.inputs = {"x"};
   g.values["x"] = {core::DType::F32, {1, 4, 8, 8}};
-  core::Tensor w_hwio(core::DType::F32, {3, 3, 4, 6});  // Keras kernel layout, transposed to OIHW in the graph
+  core::Tensor w_hwio(core::DType::F32,
+                      {3, 3, 4, 6});  // Keras kernel layout, transposed to OIHW in the graph
   core::CounterRng rng(4, 0, 0);
   for (auto& v : w_hwio.span<float>()) v = static_cast<float>(rng.normal());
   g.initializers["w_hwio"] = w_hwio;
-  g.nodes.push_back({"t", "Transpose", "", {"w_hwio"}, {"w"}, {{"perm", std::vector<std::int64_t>{3, 2, 0, 1}}}});
-  g.nodes.push_back({"conv", "Conv", "", {"x", "w"}, {"y"}, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}}});
+  g.nodes.push_back(
+      {"t", "Transpose", "", {"w_hwio"}, {"w"}, {{"perm", std::vector<std::int64_t>{3, 2, 0, 1}}}});
+  g.nodes.push_back(
+      {"conv", "Conv", "", {"x", "w"}, {"y"}, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}}});
   g.outputs = {"y"};
   g.topological_sort();
   g.infer_shapes();

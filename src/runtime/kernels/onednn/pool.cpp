@@ -1,4 +1,4 @@
-// oneDNN pooling (max; average with or without padding in the count) on plain NCHW.
+// oneDNN pooling (max; average with or without padding in the count; global average) on plain NCHW.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -10,24 +10,12 @@ using dt = dnnl::memory::data_type;
 
 class PoolKernel final : public Kernel {
  public:
-  explicit PoolKernel(const PrepareContext& c) {
-    const auto& node = c.node;
-    const Shape x = c.graph.info(node.inputs[0]).shape, y = c.graph.info(node.outputs[0]).shape;
-    const graph::Window2d w = graph::resolve_window(node, x[2], x[3], 1, 1);
-    dnnl::algorithm alg = dnnl::algorithm::pooling_max;
-    if (node.op_type == "AveragePool")
-      alg = node.attr_int("count_include_pad", 0) ? dnnl::algorithm::pooling_avg_include_padding
-                                                  : dnnl::algorithm::pooling_avg_exclude_padding;
+  PoolKernel(const Shape& x, const Shape& y, dnnl::algorithm alg, dnnl::memory::dims strides,
+             dnnl::memory::dims kernel, dnnl::memory::dims dilation, dnnl::memory::dims pad_l,
+             dnnl::memory::dims pad_r) {
     const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::nchw), dst_md(dims_of(y), dt::f32, tag::nchw);
-    const dnnl::memory::dims pad_r{(y[2] - 1) * w.sh + (w.kh - 1) * w.dh + 1 - x[2] - w.pad_top,
-                                   (y[3] - 1) * w.sw + (w.kw - 1) * w.dw + 1 - x[3] - w.pad_left};
-    // ceil_mode overhang beyond the declared padding would count as padding in oneDNN: leave those to the
-    // reference.
-    if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right)
-      throw dnnl::error(dnnl_unimplemented, "ceil overhang");
-    auto desc =
-        dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, {w.sh, w.sw},
-                                       {w.kh, w.kw}, {w.dh - 1, w.dw - 1}, {w.pad_top, w.pad_left}, pad_r);
+    auto desc = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
+                                               strides, kernel, dilation, pad_l, pad_r);
     pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, engine());
     prim_ = dnnl::pooling_v2_forward(pd_);
   }
@@ -46,7 +34,30 @@ class PoolKernel final : public Kernel {
 }  // namespace
 
 std::unique_ptr<Kernel> make_pool(const PrepareContext& c) {
-  return std::make_unique<PoolKernel>(c);
+  const auto& node = c.node;
+  const Shape x = c.graph.info(node.inputs[0]).shape, y = c.graph.info(node.outputs[0]).shape;
+  const graph::Window2d w = graph::resolve_window(node, x[2], x[3], 1, 1);
+  dnnl::algorithm alg = dnnl::algorithm::pooling_max;
+  if (node.op_type == "AveragePool")
+    alg = node.attr_int("count_include_pad", 0) ? dnnl::algorithm::pooling_avg_include_padding
+                                                : dnnl::algorithm::pooling_avg_exclude_padding;
+  const dnnl::memory::dims pad_r{(y[2] - 1) * w.sh + (w.kh - 1) * w.dh + 1 - x[2] - w.pad_top,
+                                 (y[3] - 1) * w.sw + (w.kw - 1) * w.dw + 1 - x[3] - w.pad_left};
+  // ceil_mode overhang beyond the declared padding would count as padding in oneDNN: leave those to the
+  // reference.
+  if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right) return nullptr;
+  return std::make_unique<PoolKernel>(x, y, alg, dnnl::memory::dims{w.sh, w.sw},
+                                      dnnl::memory::dims{w.kh, w.kw}, dnnl::memory::dims{w.dh - 1, w.dw - 1},
+                                      dnnl::memory::dims{w.pad_top, w.pad_left}, pad_r);
+}
+
+/// GlobalAveragePool = average pooling with the window equal to the plane.
+std::unique_ptr<Kernel> make_global_average_pool(const PrepareContext& c) {
+  const Shape x = c.graph.info(c.node.inputs[0]).shape;
+  return std::make_unique<PoolKernel>(x, Shape{x[0], x[1], 1, 1},
+                                      dnnl::algorithm::pooling_avg_exclude_padding, dnnl::memory::dims{1, 1},
+                                      dnnl::memory::dims{x[2], x[3]}, dnnl::memory::dims{0, 0},
+                                      dnnl::memory::dims{0, 0}, dnnl::memory::dims{0, 0});
 }
 
 }  // namespace edgeq::runtime::onednn
