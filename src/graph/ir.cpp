@@ -130,4 +130,11 @@ int Graph::use_count(const std::string& value) const {
   return n;
 }
 
+void Graph::erase_nodes(const std::vector<bool>& remove) {
+  std::vector<Node> kept;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (i >= remove.size() || !remove[i]) kept.push_back(std::move(nodes[i]));
+  nodes = std::move(kept);
+}
+
 }  // namespace edgeq::graph

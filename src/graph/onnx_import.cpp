@@ -213,10 +213,7 @@ void fold_transposed_batchnorm(Graph& g) {
     }
     if (!removed[i]) infer_node(g, g.nodes[i]);
   }
-  std::vector<Node> kept;
-  for (std::size_t i = 0; i < g.nodes.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
+  g.erase_nodes(removed);
 }
 
 }  // namespace

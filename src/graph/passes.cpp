@@ -61,10 +61,7 @@ int fold_batchnorm(Graph& g) {
     ++folded;
   }
   if (folded) {
-    std::vector<Node> kept;
-    for (std::size_t i = 0; i < g.nodes.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    g.erase_nodes(removed);
     remove_unused_initializers(g);
     g.infer_shapes();
   }
@@ -91,10 +88,7 @@ int fuse_conv_activation(Graph& g) {
     ++fused;
   }
   if (fused) {
-    std::vector<Node> kept;
-    for (std::size_t i = 0; i < g.nodes.size(); ++i)
-      if (!removed[i]) kept.push_back(std::move(g.nodes[i]));
-    g.nodes = std::move(kept);
+    g.erase_nodes(removed);
     g.infer_shapes();
   }
   return fused;

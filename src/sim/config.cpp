@@ -173,13 +173,8 @@ void load_config_yaml_text(SimConfig& config, const std::string& text, const std
 void load_config_yaml(SimConfig& config, const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw_input("config file '{}' not found", path.string());
-  try {
-    const YAML::Node probe = YAML::LoadFile(path.string());
-    (void)probe;
-  } catch (const YAML::Exception& e) {
-    throw_input("{}: invalid YAML: {}", path.string(), e.what());
-  }
   std::ifstream in(path);
+  if (!in) throw_input("cannot read config file '{}'", path.string());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   load_config_yaml_text(config, text, path.string());
 }

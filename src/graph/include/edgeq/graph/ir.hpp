@@ -75,6 +75,8 @@ class Graph {
   int producer(const std::string& value) const;
   /// Number of node inputs and graph outputs reading `value`.
   int use_count(const std::string& value) const;
+  /// Removes the nodes whose flag is set (flags index `nodes`), keeping the order of the others.
+  void erase_nodes(const std::vector<bool>& remove);
 };
 
 }  // namespace edgeq::graph
