@@ -30,6 +30,12 @@ if(EDGEQ_WITH_ONEDNN)
   find_package(OpenMP REQUIRED)
 endif()
 
+if(EDGEQ_WITH_TORCH)
+  # Debian's libtorch-dev (CPU); a CUDA-enabled LibTorch is picked up instead with -DCMAKE_PREFIX_PATH.
+  find_package(Torch REQUIRED)
+  message(STATUS "edgeq: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+endif()
+
 if(EDGEQ_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

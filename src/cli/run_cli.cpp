@@ -21,6 +21,10 @@ int run_cli(int argc, char** argv) {
   add_display_command(app, action);
   add_model_commands(app, action);
   add_zoo_command(app, action);
+  add_eval_command(app, action);
+#ifdef EDGEQ_WITH_TORCH
+  add_train_command(app, action);
+#endif
   // Name an unknown command instead of CLI11's generic "a subcommand is required".
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -10,8 +10,13 @@
 
 #include "edgeq/core/atomic_file.hpp"
 #include "edgeq/core/error.hpp"
+#include "cairo_util.hpp"
 
 namespace edgeq::data {
+
+using cairo_util::Context;
+using cairo_util::Surface;
+using cairo_util::text;
 
 namespace {
 /// Viridis anchor colours (matplotlib's colormap at 0, 0.25, 0.5, 0.75, 1), linearly interpolated.
@@ -26,25 +31,6 @@ std::array<double, 3> viridis(double t) {
   return c;
 }
 
-using Surface = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
-using Context = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
-
-void text(cairo_t* cr, double x, double y, const std::string& s, double size, double align = 0.0,
-          bool bold = false) {
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, s.c_str(), &ext);
-  cairo_move_to(cr, x - align * ext.x_advance, y);
-  cairo_show_text(cr, s.c_str());
-}
-
-cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  auto* out = static_cast<std::vector<unsigned char>*>(closure);
-  out->insert(out->end(), data, data + length);
-  return CAIRO_STATUS_SUCCESS;
-}
 }  // namespace
 
 void write_event_display_png(const EventDisplay& d, const std::filesystem::path& path) {
@@ -152,11 +138,7 @@ void write_event_display_png(const EventDisplay& d, const std::filesystem::path&
   text(c, bx, top + panel_h + 22, "charge [image units]", 11);
   text(c, bx, top + panel_h + 38, "white = zero-suppressed", 11);
 
-  std::vector<unsigned char> png;
-  if (cairo_surface_write_to_png_stream(surface.get(), append_bytes, &png) != CAIRO_STATUS_SUCCESS)
-    throw_internal("PNG encoding failed");
-  core::check_output_path(path, true);
-  core::write_file_atomic(path, png);
+  cairo_util::write_png(surface.get(), path);
 }
 
 }  // namespace edgeq::data

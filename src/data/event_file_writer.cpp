@@ -10,7 +10,12 @@
 namespace edgeq::data {
 
 std::size_t dtype_size(ImageDtype t) {
-  return t == ImageDtype::UInt8 ? 1 : 2;
+  switch (t) {
+    case ImageDtype::UInt8: return 1;
+    case ImageDtype::UInt16: return 2;
+    case ImageDtype::Float32: return 4;
+  }
+  return 1;
 }
 
 std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, int level) {
@@ -84,7 +89,9 @@ EventFileWriter::EventFileWriter(const std::filesystem::path& path, const ImageL
   const hid_t fid = H5Fcreate(impl_->file.temp_path().c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
   if (fid < 0) throw_input("cannot create HDF5 file '{}'", impl_->file.temp_path().string());
   impl_->fid = h5::Handle(fid, H5Fclose);
-  const hid_t type = layout.dtype == ImageDtype::UInt8 ? H5T_STD_U8LE : H5T_STD_U16LE;
+  const hid_t type = layout.dtype == ImageDtype::UInt8
+                         ? H5T_STD_U8LE
+                         : (layout.dtype == ImageDtype::UInt16 ? H5T_STD_U16LE : H5T_IEEE_F32LE);
   const auto p = static_cast<hsize_t>(layout.planes), h = static_cast<hsize_t>(layout.height),
              w = static_cast<hsize_t>(layout.width);
   impl_->images =

@@ -1,5 +1,8 @@
 #include "edgeq/graph/geometry.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "edgeq/core/error.hpp"
 
 namespace edgeq::graph {
@@ -85,6 +88,28 @@ std::int64_t normalize_axis(const Node& node, std::int64_t axis, std::int64_t ra
   if (axis < -rank || axis >= rank)
     throw_input("{}: axis {} out of range for rank {}", node.describe(), axis, rank);
   return axis < 0 ? axis + rank : axis;
+}
+
+double resize_source_coord(const std::string& mode, double o, double scale, std::int64_t in_len,
+                           std::int64_t out_len) {
+  if (mode == "asymmetric") return o / scale;
+  if (mode == "align_corners")
+    return out_len == 1 ? 0.0 : o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
+  if (mode == "pytorch_half_pixel") return out_len > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+  return (o + 0.5) / scale - 0.5;  // half_pixel (default)
+}
+
+std::int64_t resize_nearest_index(const std::string& nearest_mode, double v, std::int64_t len) {
+  std::int64_t k;
+  if (nearest_mode == "floor")
+    k = static_cast<std::int64_t>(std::floor(v));
+  else if (nearest_mode == "ceil")
+    k = static_cast<std::int64_t>(std::ceil(v));
+  else if (nearest_mode == "round_prefer_ceil")
+    k = static_cast<std::int64_t>(std::floor(v + 0.5));
+  else
+    k = static_cast<std::int64_t>(std::ceil(v - 0.5));  // round_prefer_floor
+  return std::clamp<std::int64_t>(k, 0, len - 1);
 }
 
 }  // namespace edgeq::graph

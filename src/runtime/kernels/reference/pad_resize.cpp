@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "edgeq/core/error.hpp"
+#include "edgeq/graph/geometry.hpp"
 #include "reference.hpp"
 
 namespace edgeq::runtime::reference {
@@ -49,16 +50,6 @@ void pad(KernelContext& c) {
   }
 }
 
-/// Input coordinate of output coordinate `o` for one axis (ONNX Resize coordinate_transformation_mode).
-double source_coord(const std::string& mode, double o, double scale, std::int64_t in_len,
-                    std::int64_t out_len) {
-  if (mode == "asymmetric") return o / scale;
-  if (mode == "align_corners")
-    return out_len == 1 ? 0.0 : o * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
-  if (mode == "pytorch_half_pixel") return out_len > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
-  return (o + 0.5) / scale - 0.5;  // half_pixel (default)
-}
-
 void resize(KernelContext& c) {
   const Tensor& x = *c.inputs[0];
   Tensor& y = *c.outputs[0];
@@ -76,25 +67,14 @@ void resize(KernelContext& c) {
     throw_input("{}: resizing batch or channel axes is not supported", c.node.describe());
   const float* xp = x.data<float>();
   float* yp = y.data<float>();
-  auto nearest = [&](double v, std::int64_t len) {
-    std::int64_t k;
-    if (nearest_mode == "floor")
-      k = static_cast<std::int64_t>(std::floor(v));
-    else if (nearest_mode == "ceil")
-      k = static_cast<std::int64_t>(std::ceil(v));
-    else if (nearest_mode == "round_prefer_ceil")
-      k = static_cast<std::int64_t>(std::floor(v + 0.5));
-    else
-      k = static_cast<std::int64_t>(std::ceil(v - 0.5));  // round_prefer_floor
-    return std::clamp<std::int64_t>(k, 0, len - 1);
-  };
+  auto nearest = [&](double v, std::int64_t len) { return graph::resize_nearest_index(nearest_mode, v, len); };
   for (std::int64_t p = 0; p < in[0] * in[1]; ++p) {
     const float* src = xp + p * in[2] * in[3];
     float* dst = yp + p * out[2] * out[3];
     for (std::int64_t oy = 0; oy < out[2]; ++oy) {
-      const double sy = source_coord(ctm, static_cast<double>(oy), scale[2], in[2], out[2]);
+      const double sy = graph::resize_source_coord(ctm, static_cast<double>(oy), scale[2], in[2], out[2]);
       for (std::int64_t ox = 0; ox < out[3]; ++ox) {
-        const double sx = source_coord(ctm, static_cast<double>(ox), scale[3], in[3], out[3]);
+        const double sx = graph::resize_source_coord(ctm, static_cast<double>(ox), scale[3], in[3], out[3]);
         if (mode == "nearest") {
           dst[oy * out[3] + ox] = src[nearest(sy, in[2]) * in[3] + nearest(sx, in[3])];
           continue;

@@ -1,5 +1,6 @@
 // HDF5 event files (format in ../shared/DESIGN.md and docs/data-format.md):
 //   /images  uint8|uint16 [N, planes, H, W]  chunk = one event, deflate; H = time (drift), W = wire
+//            (float32 images from other tools are read too, e.g. for training)
 //   /labels  int32 [N]  (0 = NC, 1 = numu CC, 2 = nue CC, -1 = no class)
 //   /truth/* per-event physics arrays [N] or [N, k]; /truth/particles/* flat per-particle arrays
 //   root attributes: format_version, generator_config (JSON), seed, stream, class_names, adc_scale_e, ...
@@ -18,7 +19,7 @@ namespace edgeq::data {
 
 inline constexpr int kFormatVersion = 1;
 
-enum class ImageDtype { UInt8, UInt16 };
+enum class ImageDtype { UInt8, UInt16, Float32 };
 std::size_t dtype_size(ImageDtype t);
 
 struct ImageLayout {
@@ -70,12 +71,17 @@ class EventFileReader {
 
   const ImageLayout& layout() const;
   std::size_t size() const { return layout().events; }
-  /// One event's image [planes][H][W] widened to uint16. Throws Error(BadInput) if index >= size().
+  /// One event's image [planes][H][W] widened to uint16. Throws Error(BadInput) if index >= size() or the
+  /// file holds float32 images.
   std::vector<std::uint16_t> read_image(std::size_t index) const;
+  /// One event's image converted to float32 into out[planes * H * W]. Thread-safe (HDF5 calls of all
+  /// readers are serialised).
+  void read_image_f32(std::size_t index, float* out) const;
   std::vector<std::int32_t> labels() const;
   bool has_truth(const std::string& name) const;
   std::vector<float> truth_f32(const std::string& name) const;
   std::vector<std::int32_t> truth_i32(const std::string& name) const;
+  bool has_attribute(const std::string& name) const;
   std::string attribute_string(const std::string& name) const;
   std::int64_t attribute_int(const std::string& name) const;
   double attribute_double(const std::string& name) const;

@@ -20,6 +20,14 @@ struct Window2d {
 Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh,
                         std::int64_t kw);
 
+/// ONNX Resize: the input coordinate of output index `o` along one axis for a coordinate_transformation_mode
+/// (half_pixel, pytorch_half_pixel, align_corners, asymmetric), with scale = out_len / in_len or as given.
+double resize_source_coord(const std::string& mode, double o, double scale, std::int64_t in_len,
+                           std::int64_t out_len);
+/// ONNX Resize nearest_mode (round_prefer_floor, round_prefer_ceil, floor, ceil) applied to a source
+/// coordinate, clamped to [0, len).
+std::int64_t resize_nearest_index(const std::string& nearest_mode, double v, std::int64_t len);
+
 /// Numpy-style broadcast of two shapes; throws Error(BadInput) naming the node if incompatible.
 Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b);
 
