@@ -91,6 +91,7 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_option("--step-epochs", o.step_epochs, "Step schedule: epochs between decays")->capture_default_str();
   cmd->add_option("--gamma", o.gamma, "Step schedule: decay factor")->capture_default_str();
   cmd->add_option("--patience", o.patience, "Early stopping patience in epochs (0 = off)")->capture_default_str();
+  cmd->add_option("--min-delta", o.min_delta, "Early stopping: smallest decrease that counts")->capture_default_str();
   cmd->add_option("--class-weights", o.class_weights, "none, balanced, or w0,w1,...")->capture_default_str();
   cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing in [0, 1)")->capture_default_str();
   cmd->add_option("--augment", o.augment, "none, uv-swap, time-flip (comma-separated)")->capture_default_str();

@@ -33,6 +33,7 @@ void TrainOptions::validate() const {
   if (!(momentum >= 0.0 && momentum < 1.0)) throw_input("--momentum must be in [0, 1)");
   if (nesterov && (optimizer != "sgd" || momentum <= 0.0))
     throw_input("--nesterov needs the sgd optimizer with momentum > 0");
+  if (!(min_delta >= 0.0)) throw_input("--min-delta must be >= 0");
   if (!(label_smoothing >= 0.0 && label_smoothing < 1.0)) throw_input("--label-smoothing must be in [0, 1)");
   if (normalisation_events == 0) throw_input("--norm-events must be at least 1");
   data::parse_augmentation(augment);
@@ -46,6 +47,7 @@ nlohmann::ordered_json TrainOptions::hyperparameters() const {
           {"weight_decay", weight_decay}, {"schedule", schedule},
           {"warmup_epochs", warmup_epochs}, {"step_epochs", step_epochs},
           {"gamma", gamma},            {"patience", patience},
+          {"min_delta", min_delta},
           {"class_weights", class_weights}, {"label_smoothing", label_smoothing},
           {"augment", augment},        {"seed", seed},
           {"normalisation_events", normalisation_events}, {"max_train_events", max_train_events},
@@ -257,7 +259,7 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
     rec.val_accuracy = va.confusion.accuracy();
     rec.val_confusion = va.confusion;
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    if (rec.val_loss < best_loss) {
+    if (rec.val_loss < best_loss - o.min_delta || result.best_epoch == 0) {
       best_loss = rec.val_loss;
       result.best_epoch = rec.epoch;
       best_state = clone_state(model);

@@ -39,6 +39,14 @@ inline double batchnorm_tolerance(double x_minus_mean_times_g, double beta, doub
          kUnitRoundoff * std::abs(y) + 1e-30;
 }
 
+/// One op evaluated in float64 (LibTorch training executor in double) against the reference kernel: the
+/// reference accumulates in double and rounds the result to float32 (<= u |y|); elementwise steps the reference
+/// does in float (Add, Mul, LeakyRelu) add at most one more rounding. Allow 4u |y| plus 4u of 1% of the
+/// output's largest magnitude, for results that cancel to near zero.
+inline double float32_result_tolerance(double y, double y_max_abs) {
+  return 4.0 * kUnitRoundoff * (std::abs(y) + 0.01 * y_max_abs) + 1e-30;
+}
+
 /// Relative tolerance for comparing a whole network before and after a rewrite that re-rounds weights (e.g.
 /// BatchNorm folding: W' = fl(W g) perturbs each weight by at most u relative). A relative perturbation delta
 /// of every layer's weights moves the output by about L * kappa * delta for L layers of condition number

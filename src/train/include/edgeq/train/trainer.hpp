@@ -39,6 +39,7 @@ struct TrainOptions {
   std::size_t step_epochs = 10;
   double gamma = 0.1;
   std::size_t patience = 0;  ///< early stopping: epochs without a lower validation loss (0 = off)
+  double min_delta = 0.0;    ///< a validation loss counts as lower only if it drops by more than this
   std::string class_weights = "none";  ///< none, balanced (N / (K n_c)), or "w0,w1,..."
   double label_smoothing = 0.0;
   std::string augment = "none";  ///< see data::parse_augmentation

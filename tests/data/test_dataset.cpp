@@ -1,0 +1,136 @@
+// Dataset loader: normalisation statistics (closed form), per-epoch permutations, the U/V swap augmentation,
+// float32 images, and non-finite pixels rejected with the event named.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "edgeq/core/error.hpp"
+#include "edgeq/data/dataset.hpp"
+#include "test_util.hpp"
+#include "train/synthetic_events.hpp"
+
+namespace edgeq::data {
+namespace {
+
+TEST(InputNormalisation, MeanAndStdPerPlaneAndJsonRoundTrip) {
+  test::TempDir dir;
+  test::SyntheticEvents s;
+  s.events = 10;
+  s.height = s.width = 16;
+  test::write_synthetic_events(dir / "a.h5", s);
+  const EventFileReader f(dir / "a.h5");
+  const auto n = InputNormalisation::compute(f, 1000);
+  EXPECT_EQ(n.events, 10u);
+  // Direct two-pass computation over the same pixels.
+  for (int p = 0; p < 3; ++p) {
+    double sum = 0, sum2 = 0, count = 0;
+    std::vector<float> img(3 * 16 * 16);
+    for (std::size_t e = 0; e < 10; ++e) {
+      f.read_image_f32(e, img.data());
+      for (int i = 0; i < 256; ++i) sum += img[static_cast<std::size_t>(p * 256 + i)], ++count;
+    }
+    const double mean = sum / count;
+    for (std::size_t e = 0; e < 10; ++e) {
+      f.read_image_f32(e, img.data());
+      for (int i = 0; i < 256; ++i) sum2 += std::pow(img[static_cast<std::size_t>(p * 256 + i)] - mean, 2);
+    }
+    EXPECT_NEAR(n.mean[static_cast<std::size_t>(p)], mean, 1e-4 * mean);
+    EXPECT_NEAR(n.std[static_cast<std::size_t>(p)], std::sqrt(sum2 / count), 1e-4 * std::sqrt(sum2 / count));
+  }
+  const auto back = InputNormalisation::from_json(n.to_json());
+  EXPECT_EQ(back.mean, n.mean);
+  EXPECT_EQ(back.std, n.std);
+  EXPECT_THROW(InputNormalisation::from_json(R"({"mean":[1],"std":[0]})"), Error);
+  EXPECT_THROW(InputNormalisation::from_json("not json"), Error);
+}
+
+TEST(BatchLoader, EachEpochIsADeterministicPermutation) {
+  test::TempDir dir;
+  test::SyntheticEvents s;
+  s.events = 50;
+  s.height = s.width = 12;
+  test::write_synthetic_events(dir / "a.h5", s);
+  const EventFileReader f(dir / "a.h5");
+  LoaderOptions o;
+  o.batch = 16;
+  BatchLoader loader(f, o);
+  EXPECT_EQ(loader.batches(), 4u);
+  auto order = [&](std::uint64_t epoch) {
+    std::vector<std::size_t> all;
+    loader.start_epoch(epoch);
+    Batch b;
+    while (loader.next(b)) {
+      EXPECT_EQ(b.images.shape()[0], static_cast<std::int64_t>(b.labels.size()));
+      all.insert(all.end(), b.events.begin(), b.events.end());
+    }
+    return all;
+  };
+  const auto e0 = order(0), e0_again = order(0), e1 = order(1);
+  EXPECT_EQ(e0, e0_again);
+  EXPECT_NE(e0, e1);
+  EXPECT_EQ(std::set<std::size_t>(e0.begin(), e0.end()).size(), 50u);
+  EXPECT_EQ(std::set<std::size_t>(e1.begin(), e1.end()).size(), 50u);
+}
+
+TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
+  test::TempDir dir;
+  test::SyntheticEvents s;
+  s.events = 40;
+  s.height = s.width = 12;
+  test::write_synthetic_events(dir / "a.h5", s);
+  const EventFileReader f(dir / "a.h5");
+  LoaderOptions o;
+  o.batch = 40;
+  o.shuffle = false;
+  o.augment = parse_augmentation("uv-swap");
+  BatchLoader loader(f, o);
+  loader.start_epoch(3);
+  Batch b;
+  ASSERT_TRUE(loader.next(b));
+  const std::size_t plane = 144;
+  int swapped = 0;
+  std::vector<float> raw(3 * plane);
+  for (std::size_t k = 0; k < 40; ++k) {
+    f.read_image_f32(b.events[k], raw.data());
+    const float* x = b.images.data<float>() + k * 3 * plane;
+    const bool same = std::equal(raw.begin(), raw.end(), x);
+    const bool uv = std::equal(raw.begin(), raw.begin() + plane, x + plane) &&
+                    std::equal(raw.begin() + plane, raw.begin() + 2 * plane, x) &&
+                    std::equal(raw.begin() + 2 * plane, raw.end(), x + 2 * plane);
+    EXPECT_TRUE(same || uv) << "event " << k;
+    swapped += !same;
+  }
+  EXPECT_GT(swapped, 8);  // probability 1/2 each
+  EXPECT_LT(swapped, 32);
+  EXPECT_THROW(parse_augmentation("wire-flip"), Error);
+  EXPECT_EQ(augmentation_name(parse_augmentation("time-flip,uv-swap")), "uv-swap,time-flip");
+}
+
+TEST(BatchLoader, FloatImagesAndNonFinitePixels) {
+  test::TempDir dir;
+  test::SyntheticEvents s;
+  s.events = 20;
+  s.height = s.width = 12;
+  s.dtype = ImageDtype::Float32;
+  s.nan_event = 13;
+  test::write_synthetic_events(dir / "nan.h5", s);
+  const EventFileReader f(dir / "nan.h5");
+  EXPECT_EQ(f.layout().dtype, ImageDtype::Float32);
+  EXPECT_THROW(f.read_image(0), Error);  // uint16 view of float images
+  LoaderOptions o;
+  o.batch = 8;
+  o.shuffle = false;
+  BatchLoader loader(f, o);
+  loader.start_epoch(0);
+  Batch b;
+  EXPECT_TRUE(loader.next(b));
+  try {
+    loader.next(b);
+    FAIL() << "expected an error for the NaN pixel";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("event 13"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace edgeq::data
