@@ -25,6 +25,7 @@ demo: build
 bench: build
 	$(BUILD)/bench/bench_simulate
 	.venv/bin/python bench/runtime_fp32.py $(BUILD)
+	/usr/bin/python3 bench/train_throughput.py $(BUILD)
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -10,6 +10,7 @@
 #include "edgeq/core/atomic_file.hpp"
 #include "edgeq/core/error.hpp"
 #include "edgeq/core/npy.hpp"
+#include "edgeq/eval/evaluate.hpp"
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/op_registry.hpp"
 #include "edgeq/runtime/executor.hpp"
@@ -22,7 +23,7 @@ struct ModelOptions {
   int classes = 3;
   std::uint64_t seed = 1;
   std::size_t threads = 1;
-  bool json = false, force = false;
+  bool json = false, force = false, no_normalise = false;
 };
 
 int run_info(const ModelOptions& o) {
@@ -74,7 +75,19 @@ int run_predict(const ModelOptions& o) {
   graph::Graph g = load_model(o.model, "", o.classes, o.seed);
   if (g.inputs.size() != 1)
     throw_input("predict supports models with one input ({} has {})", o.model, g.inputs.size());
-  const core::Tensor x = core::read_npy(o.input);
+  core::Tensor x = core::read_npy(o.input);
+  if (const auto norm = eval::model_normalisation(g); norm && !o.no_normalise) {
+    const auto& s = x.shape();
+    if (x.dtype() != core::DType::F32 || s.size() != 4 || s[1] != static_cast<std::int64_t>(norm->mean.size()))
+      throw_input("{}: the model normalises [N, {}, H, W] float32 images; got {} {} (use --no-normalise for "
+                  "inputs that are normalised already)",
+                  o.input, norm->mean.size(), core::dtype_name(x.dtype()), core::shape_str(s));
+    x = x.clone();
+    const auto plane = static_cast<std::size_t>(s[2] * s[3]);
+    for (std::int64_t n = 0; n < s[0]; ++n)
+      norm->apply(x.data<float>() + static_cast<std::size_t>(n) * norm->mean.size() * plane, plane);
+    spdlog::info("applied the model's input normalisation (raw pixel values in)");
+  }
   runtime::Executor ex(std::move(g), runtime::ExecutorOptions{o.threads});
   const auto outputs = ex.run({x});
   core::write_npy(o.out, outputs.at(0));
@@ -109,6 +122,8 @@ void add_model_commands(CLI::App& app, Action& action) {
         ->required();
     cmd->add_option("--out", o->out, "Output .npy (first model output)")->required();
     cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+    cmd->add_flag("--no-normalise", o->no_normalise,
+                  "Feed the input as is, without the normalisation a trained model records");
     cmd->add_flag("--force", o->force, "Overwrite the output");
     cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
   }

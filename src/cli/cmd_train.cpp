@@ -24,15 +24,14 @@ struct TrainCommand {
 };
 
 int run_train(const TrainCommand& c) {
-  core::check_output_path(c.out, c.force || !c.resume.empty());
   std::filesystem::path run_dir = !c.resume.empty() ? c.resume : c.run_dir;
   if (run_dir.empty()) run_dir = std::filesystem::path(c.out).replace_extension(".train");
   std::error_code ec;
   if (c.resume.empty() && std::filesystem::exists(run_dir / "checkpoint.pt", ec) && !c.force)
     throw_input("{} holds a checkpoint of an earlier run: continue it with --resume {}, or use --force",
                 run_dir.string(), run_dir.string());
-  std::filesystem::create_directories(run_dir, ec);
-  if (ec) throw_input("cannot create run directory {}: {}", run_dir.string(), ec.message());
+  core::check_output_path(c.out, c.force || !c.resume.empty());
+  c.options.validate();
 
   std::string shape = c.input_shape;
   int classes = c.classes;

@@ -48,6 +48,8 @@ InputNormalisation InputNormalisation::compute(const EventFileReader& file, std:
     for (std::size_t p = 0; p < sum.size(); ++p)
       for (std::size_t i = 0; i < plane; ++i) {
         const double v = image[p * plane + i];
+        if (!std::isfinite(v))
+          throw_input("event {} has a non-finite pixel (plane {}, index {}): {}", e, p, i, v);
         sum[p] += v;
         sum2[p] += v * v;
       }

@@ -178,6 +178,9 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
   const LrSchedule schedule{o.schedule, o.lr, train_loader.batches(), o.epochs,
                             o.warmup_epochs * train_loader.batches(), o.step_epochs, o.gamma};
 
+  std::error_code ec;
+  std::filesystem::create_directories(run_dir, ec);
+  if (ec) throw_input("cannot create run directory {}: {}", run_dir.string(), ec.message());
   TrainingLog log(run_dir, class_names, o.hyperparameters());
   TrainResult result;
   std::map<std::string, at::Tensor> best_state = clone_state(model);

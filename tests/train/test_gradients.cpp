@@ -25,6 +25,8 @@ struct OpCase {
   bool training = false;
 };
 
+void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
+
 core::Tensor positive(core::Shape s, std::uint64_t seed) {
   auto t = test::random_tensor(std::move(s), seed);
   for (auto& v : t.span<float>()) v = 0.5f + std::abs(v);

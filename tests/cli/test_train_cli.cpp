@@ -1,0 +1,81 @@
+// edgeq train / eval as a user runs them: outputs, resume with more epochs, and bad input (one error line,
+// exit 2, no model written).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/run_edgeq.hpp"
+#include "test_util.hpp"
+#include "train/synthetic_events.hpp"
+
+using namespace edgeq;
+using namespace edgeq::test;
+
+namespace {
+class TrainCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SyntheticEvents s;
+    s.events = 96;
+    write_synthetic_events(dir_ / "train.h5", s);
+    s.seed = 2;
+    s.events = 48;
+    write_synthetic_events(dir_ / "val.h5", s);
+  }
+  std::string data_args() const {
+    return "--train " + (dir_ / "train.h5").string() + " --val " + (dir_ / "val.h5").string();
+  }
+  void expect_bad(const std::string& args, const std::string& fragment) {
+    const auto r = run_edgeq(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_EQ(count_lines(r.output), 1) << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "bad.onnx")) << args;
+  }
+  TempDir dir_;
+};
+
+TEST_F(TrainCli, TrainEvalAndResumeWithMoreEpochs) {
+  const std::string out = (dir_ / "m.onnx").string();
+  const std::string common = "-q train --model nunet_s " + data_args() + " --batch 16 --threads 2 --lr 0.01 --json --out " + out;
+  auto r = run_edgeq(common + " --epochs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto summary = nlohmann::json::parse(r.output);
+  EXPECT_EQ(summary["epochs_run"], 2);
+  for (const char* f : {"checkpoint.pt", "metrics.csv", "metrics.json", "curves.png"})
+    EXPECT_TRUE(std::filesystem::exists(dir_ / "m.train" / f)) << f;
+  r = run_edgeq("eval --json --threads 2 --model " + out + " --data " + (dir_ / "val.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto ev = nlohmann::json::parse(r.output);
+  EXPECT_TRUE(ev["normalised"].get<bool>());
+  EXPECT_NEAR(ev["accuracy"].get<double>(), summary["val_accuracy"].get<double>(), 1.0 / 48 + 1e-12);
+  EXPECT_EQ(ev["classes"][2]["name"], "c2");
+  // Starting over needs --force or --resume; resuming may raise the epoch count.
+  expect_bad(common + " --epochs 2", "--resume");
+  r = run_edgeq(common + " --epochs 3 --resume " + (dir_ / "m.train").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["epochs_run"], 3);
+}
+
+TEST_F(TrainCli, BadInputGivesOneLineAndExitTwo) {
+  const std::string out = " --out " + (dir_ / "bad.onnx").string();
+  expect_bad("train --model nunet_s " + data_args() + " --out /nonexistent/dir/m.onnx", "/nonexistent/dir");
+  expect_bad("train --model nunet_s " + data_args() + " --optimizer rmsprop" + out, "rmsprop");
+  expect_bad("train --model nunet_s " + data_args() + " --classes 5" + out, "classes");
+  expect_bad("train --model nunet_s --input 3x64x64 " + data_args() + out, "expects input");
+  expect_bad("train --model nunet_s --train " + (dir_ / "nope.h5").string() + " --val x.h5" + out, "not found");
+  SyntheticEvents s;
+  s.dtype = data::ImageDtype::Float32;
+  s.nan_event = 3;
+  write_synthetic_events(dir_ / "nan.h5", s);
+  expect_bad("train --model nunet_s --train " + (dir_ / "nan.h5").string() + " --val " +
+                 (dir_ / "val.h5").string() + out + " --run-dir " + (dir_ / "r1").string(),
+             "event 3");
+  expect_bad("train --model nunet_s " + data_args() + " --optimizer sgd --lr 1e30 --run-dir " +
+                 (dir_ / "r2").string() + out,
+             "at epoch 1, batch");
+  expect_bad("eval --model nunet_s --classes 4 --data " + (dir_ / "val.h5").string(), "classes");
+  expect_bad("train --model nunet_s " + data_args() + " --device cuda:0 --run-dir " + (dir_ / "r3").string() + out,
+             "cuda");
+}
+}  // namespace
