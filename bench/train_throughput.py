@@ -1,14 +1,16 @@
 """bench/train_throughput: training throughput (images/s) of edgeq's LibTorch executor vs PyTorch on the same
 architecture and weights (the zoo model exported to ONNX and rebuilt as a torch.nn.Module below), same batch,
-same threads, Adam, cross-entropy on the logits, in one script run. Prints both and the ratio edgeq / PyTorch
+same threads, Adam, cross-entropy on the logits, in one script run; each measurement in a fresh process. Prints both and the ratio edgeq / PyTorch
 (target >= 0.9). Run with Debian's python3 (python3-torch, python3-onnx):
-  /usr/bin/python3 bench/train_throughput.py [BUILD_DIR] [--threads 2] [--models resnet50v2:8:3,nunet_s:32:10]
-(each model as NAME:BATCH:STEPS)."""
+  /usr/bin/python3 bench/train_throughput.py [BUILD_DIR] [--threads 2] [--models resnet50v2:8:5,nunet_s:32:30]
+(each model as NAME:BATCH:STEPS; per run the median step time over STEPS after --warmup steps; the table shows
+the median of --repeats alternating runs of each side)."""
 import argparse
 import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -20,8 +22,10 @@ import torch.nn.functional as F
 p = argparse.ArgumentParser()
 p.add_argument("build", nargs="?", default="build")
 p.add_argument("--threads", type=int, default=2)
-p.add_argument("--models", default="resnet50v2:8:3,nunet_s:32:10")
-p.add_argument("--warmup", type=int, default=1)
+p.add_argument("--models", default="resnet50v2:8:5,nunet_s:32:30")
+p.add_argument("--warmup", type=int, default=3)
+p.add_argument("--repeats", type=int, default=3, help="alternating edgeq/PyTorch measurements per model")
+p.add_argument("--torch-one", nargs=3, metavar=("ONNX", "BATCH", "STEPS"), help=argparse.SUPPRESS)
 a = p.parse_args()
 edgeq = os.path.join(a.build, "src/cli/edgeq")
 bench = os.path.join(a.build, "bench/bench_train_throughput")
@@ -139,16 +143,27 @@ def torch_images_per_s(path, batch, steps, threads):
     return batch / statistics.median(times)
 
 
+if a.torch_one:  # one PyTorch measurement in a fresh process, like the edgeq side
+    print(json.dumps({"images_per_s": torch_images_per_s(a.torch_one[0], int(a.torch_one[1]),
+                                                          int(a.torch_one[2]), a.threads)}))
+    raise SystemExit(0)
+
 print(f"training throughput, 3x200x200, 3 classes, {a.threads} threads, Adam; torch {torch.__version__}")
 print(f"{'model':<14}{'batch':>6}{'edgeq img/s':>14}{'PyTorch img/s':>16}{'ratio':>8}")
 with tempfile.TemporaryDirectory() as tmp:
     for spec in a.models.split(","):
         name, batch, steps = spec.split(":")
         path = os.path.join(tmp, name + ".onnx")
-        subprocess.run([edgeq, "-q", "zoo", "export", name, "--input", "3x200x200", "--classes", "3", "--out", path],
+        subprocess.run([edgeq, "-q", "zoo", "export", name, "--input", "3x200x200", "--classes", "3", "--force", "--out", path],
                        check=True)
-        out = subprocess.run([bench, path, batch, str(a.threads), steps, str(a.warmup)], check=True,
-                             capture_output=True, text=True).stdout
-        ours = json.loads(out)["images_per_s"]
-        theirs = torch_images_per_s(path, int(batch), int(steps), a.threads)
+        ours_runs, theirs_runs = [], []
+        for _ in range(a.repeats):  # alternate, so that machine noise hits both sides alike
+            out = subprocess.run([bench, path, batch, str(a.threads), steps, str(a.warmup)], check=True,
+                                 capture_output=True, text=True).stdout
+            ours_runs.append(json.loads(out)["images_per_s"])
+            out = subprocess.run([sys.executable, __file__, a.build, "--threads", str(a.threads), "--warmup",
+                                  str(a.warmup), "--torch-one", path, batch, steps], check=True,
+                                 capture_output=True, text=True).stdout
+            theirs_runs.append(json.loads(out)["images_per_s"])
+        ours, theirs = statistics.median(ours_runs), statistics.median(theirs_runs)
         print(f"{name:<14}{batch:>6}{ours:>14.2f}{theirs:>16.2f}{ours / theirs:>8.2f}", flush=True)

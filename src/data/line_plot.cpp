@@ -42,6 +42,15 @@ struct Range {
     hi += pad;
   }
 };
+/// Tick positions at a "nice" step (1, 2 or 5 times a power of ten) covering [lo, hi].
+std::vector<double> nice_ticks(double lo, double hi) {
+  const double raw = (hi - lo) / 5.0;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double step = raw / mag < 1.5 ? mag : (raw / mag < 3.5 ? 2 * mag : (raw / mag < 7.5 ? 5 * mag : 10 * mag));
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) t.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+  return t;
+}
 }  // namespace
 
 void write_line_plot_png(const std::filesystem::path& path, const std::string& title, const std::string& x_label,
@@ -76,11 +85,16 @@ void write_line_plot_png(const std::filesystem::path& path, const std::string& t
     cairo_set_source_rgb(c, 0, 0, 0);
     cairo_rectangle(c, left, y0, plot_w, panel_h);
     cairo_stroke(c);
-    for (int k = 0; k <= 4; ++k) {
-      const double yv = yr.lo + (yr.hi - yr.lo) * k / 4.0, xv = xr.lo + (xr.hi - xr.lo) * k / 4.0;
-      cairo_util::text(c, left - 6, py(yv) + 4, fmt::format("{:.3g}", yv), 11, 1.0);
-      cairo_util::text(c, px(xv), y0 + panel_h + 16, fmt::format("{:.3g}", xv), 11, 0.5);
+    for (double yv : nice_ticks(yr.lo, yr.hi)) {
+      cairo_util::text(c, left - 6, py(yv) + 4, fmt::format("{:g}", yv), 11, 1.0);
+      cairo_set_source_rgb(c, 0.9, 0.9, 0.9);
+      cairo_move_to(c, left + 1, py(yv));
+      cairo_line_to(c, left + plot_w - 1, py(yv));
+      cairo_stroke(c);
+      cairo_set_source_rgb(c, 0, 0, 0);
     }
+    for (double xv : nice_ticks(xr.lo, xr.hi))
+      cairo_util::text(c, px(xv), y0 + panel_h + 16, fmt::format("{:g}", xv), 11, 0.5);
     cairo_util::text(c, left, y0 - 6, p.title, 13, 0.0, true);
     cairo_util::text(c, left + plot_w / 2, y0 + panel_h + 34, x_label, 12, 0.5);
     cairo_save(c);
@@ -111,11 +125,12 @@ void write_line_plot_png(const std::filesystem::path& path, const std::string& t
           cairo_arc(c, px(s.x[i]), py(s.y[i]), 3.0, 0, 2 * M_PI);
           cairo_fill(c);
         }
-      const double ly = y0 + 18 + 18.0 * static_cast<double>(si);
-      cairo_rectangle(c, left + plot_w - 150, ly - 8, 14, 4);
+      // Legend above the panel, right-aligned, one entry per series.
+      const double lx = left + plot_w - 110.0 * static_cast<double>(p.series.size() - si);
+      cairo_rectangle(c, lx, y0 - 12, 14, 4);
       cairo_fill(c);
       cairo_set_source_rgb(c, 0, 0, 0);
-      cairo_util::text(c, left + plot_w - 130, ly - 2, s.label, 11);
+      cairo_util::text(c, lx + 18, y0 - 6, s.label, 11);
     }
   }
   cairo_util::write_png(surface.get(), path);

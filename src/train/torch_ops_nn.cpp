@@ -64,6 +64,12 @@ std::vector<at::Tensor> batchnorm(const TorchOpCall& c) {
                          c.node.attr_float("epsilon", 1e-5f), true)};
 }
 
+/// The first out_h x out_w outputs (a no-op without autograd cost when the sizes already match).
+at::Tensor crop(const at::Tensor& y, const graph::Window2d& w) {
+  if (y.size(2) == w.out_h && y.size(3) == w.out_w) return y;
+  return y.slice(2, 0, w.out_h).slice(3, 0, w.out_w);
+}
+
 /// Pads so that a floor-mode window of the resolved geometry yields exactly out_h x out_w (ceil_mode windows
 /// overhanging the input and asymmetric pads become explicit padding).
 at::Tensor pad_for_window(const at::Tensor& x, const graph::Window2d& w, double value) {
@@ -80,8 +86,7 @@ std::vector<at::Tensor> max_pool(const TorchOpCall& c) {
   const at::Tensor& x = c.inputs[0];
   const auto w = graph::resolve_window(c.node, x.size(2), x.size(3), 1, 1);
   const at::Tensor in = pad_for_window(x, w, -std::numeric_limits<double>::infinity());
-  const at::Tensor y = at::max_pool2d(in, {w.kh, w.kw}, {w.sh, w.sw}, {0, 0}, {w.dh, w.dw}, false);
-  return {y.slice(2, 0, w.out_h).slice(3, 0, w.out_w)};
+  return {crop(at::max_pool2d(in, {w.kh, w.kw}, {w.sh, w.sw}, {0, 0}, {w.dh, w.dw}, false), w)};
 }
 
 std::vector<at::Tensor> average_pool(const TorchOpCall& c) {
@@ -105,8 +110,7 @@ std::vector<at::Tensor> average_pool(const TorchOpCall& c) {
   if (include_pad) wm.pad_top = wm.pad_left = 0;
   const at::Tensor counts =
       at::avg_pool2d(pad_for_window(mask, wm, 0.0), {w.kh, w.kw}, {w.sh, w.sw}, {0, 0}, false, true, 1);
-  auto crop = [&](const at::Tensor& t) { return t.slice(2, 0, w.out_h).slice(3, 0, w.out_w); };
-  return {crop(sums) / at::clamp_min(crop(counts), 1.0)};
+  return {crop(sums, w) / at::clamp_min(crop(counts, w), 1.0)};
 }
 
 std::vector<at::Tensor> global_average_pool(const TorchOpCall& c) {

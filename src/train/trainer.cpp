@@ -205,6 +205,7 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
     bad_epochs = c.meta.at("bad_epochs").get<std::size_t>();
     result.history = TrainingLog::history_from_json(c.meta.at("history"), classes);
     spdlog::info("resuming {} after epoch {}", checkpoint_path.string(), first_epoch);
+    log.write(result.history, result.best_epoch);  // metrics files consistent with the checkpoint
     if (o.patience > 0 && bad_epochs >= o.patience) first_epoch = o.epochs;
   }
 

@@ -2,10 +2,12 @@
 // float32 images, and non-finite pixels rejected with the event named.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include "edgeq/core/error.hpp"
 #include "edgeq/data/dataset.hpp"
+#include "edgeq/data/line_plot.hpp"
 #include "test_util.hpp"
 #include "train/synthetic_events.hpp"
 
@@ -132,5 +134,20 @@ TEST(BatchLoader, FloatImagesAndNonFinitePixels) {
   }
 }
 
+}  // namespace
+}  // namespace edgeq::data
+
+namespace edgeq::data {
+namespace {
+TEST(LinePlot, WritesAPngAndRejectsUnequalSeries) {
+  test::TempDir dir;
+  write_line_plot_png(dir / "p.png", "t", "epoch", {{"loss", "loss", {{"a", {1, 2, 3}, {0.5, 0.4, 0.3}}}}});
+  std::ifstream f(dir / "p.png", std::ios::binary);
+  std::string magic(8, '\0');
+  f.read(magic.data(), 8);
+  EXPECT_EQ(magic, std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_THROW(write_line_plot_png(dir / "q.png", "t", "x", {{"p", "y", {{"a", {1, 2}, {1}}}}}), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "q.png"));
+}
 }  // namespace
 }  // namespace edgeq::data
