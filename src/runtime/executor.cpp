@@ -5,6 +5,7 @@
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/passes.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
+#include "layout_plan.hpp"
 
 namespace edgeq::runtime {
 
@@ -36,12 +37,7 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
              ? std::next(it)
              : bound_.values.erase(it);
   bound_.infer_shapes();
-  kernels_.clear();
-  for (const auto& n : bound_.nodes) {
-    std::unique_ptr<Kernel> k;
-    if (options_.backend == Backend::Auto) k = make_fast_kernel(PrepareContext{bound_, n, pool_->size()});
-    kernels_.push_back(k ? std::move(k) : make_reference_kernel(n));
-  }
+  prepare_kernels();
 
   // Liveness: last node index reading each value (graph outputs live to the end).
   value_id_.clear();
@@ -106,6 +102,47 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
   }
   plan_.buffers = slots.size();
   bound_shapes_ = shapes;
+}
+
+void Executor::prepare_kernels() {
+  const std::size_t n = bound_.nodes.size();
+  const bool fast = options_.backend == Backend::Auto;
+  // Pass 1: kernels on NCHW activations.
+  std::vector<std::unique_ptr<Kernel>> nchw(n);
+  std::vector<BlockedLayout> support(n, BlockedLayout::No);
+  std::vector<bool> candidate(n, false);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& node = bound_.nodes[i];
+    const PrepareContext ctx{bound_, node, pool_->size()};
+    if (fast) {
+      nchw[i] = make_fast_kernel(ctx);
+      support[i] = blocked_support(ctx);
+      candidate[i] = support[i] != BlockedLayout::No && (nchw[i] || node.op_type == "Concat");
+    }
+    if (!nchw[i]) nchw[i] = make_reference_kernel(node);
+  }
+  // Pass 2: blocked-layout islands; a node whose fast kernel cannot be built for them leaves the plan.
+  blocked_.clear();
+  std::vector<std::unique_ptr<Kernel>> relaid(n);
+  for (bool retry = fast; retry;) {
+    retry = false;
+    blocked_ = plan_blocked_layout(bound_, support, candidate, fast_kernel_channel_block());
+    for (std::size_t i = 0; i < n && !retry; ++i) {
+      const auto& node = bound_.nodes[i];
+      PrepareContext ctx{bound_, node, pool_->size()};
+      for (const auto& v : node.inputs) ctx.blocked_inputs.push_back(blocked_.count(v) > 0);
+      for (const auto& v : node.outputs) ctx.blocked_outputs.push_back(blocked_.count(v) > 0);
+      const bool any = std::count(ctx.blocked_inputs.begin(), ctx.blocked_inputs.end(), true) +
+                           std::count(ctx.blocked_outputs.begin(), ctx.blocked_outputs.end(), true) >
+                       0;
+      relaid[i].reset();
+      if (!any) continue;
+      relaid[i] = make_fast_kernel(ctx);
+      if (!relaid[i]) candidate[i] = false, retry = true;
+    }
+  }
+  kernels_.clear();
+  for (std::size_t i = 0; i < n; ++i) kernels_.push_back(relaid[i] ? std::move(relaid[i]) : std::move(nchw[i]));
 }
 
 std::vector<std::string> Executor::kernel_backends() const {

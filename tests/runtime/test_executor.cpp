@@ -128,3 +128,35 @@ TEST(Executor, RejectsBadInputs) {
   EXPECT_THROW(ex.run({}), Error);
   EXPECT_NO_THROW(ex.run({Tensor(core::DType::F32, {4, 16})}));
 }
+
+// The fast backend keeps chains of oneDNN ops in the blocked layout and reorders only at island boundaries;
+// whole networks must still match the reference (BatchNorm folding re-rounds weights: kRewriteRelTolerance).
+TEST(Executor, BlockedLayoutIslandsMatchReference) {
+  if (!runtime::fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
+  const std::vector<std::pair<std::string, core::Shape>> models{{"resnet50v2", {3, 64, 64}},
+                                                                {"densenet169", {3, 64, 64}},
+                                                                {"inceptionv3", {3, 96, 96}},
+                                                                {"mobilenetv2", {3, 48, 48}},
+                                                                {"nunet_s", {3, 64, 64}}};
+  for (const auto& [name, shape] : models) {
+    SCOPED_TRACE(name);
+    zoo::ZooOptions o;
+    o.input = shape;
+    graph::Graph g = zoo::build(name, o);
+    g.outputs = {g.nodes[g.nodes.size() - 2].outputs[0]};  // logits: drop the softmax
+    g.nodes.pop_back();
+    Tensor x(core::DType::F32, {2, shape[0], shape[1], shape[2]});
+    core::CounterRng rng(4, 0, 0);
+    for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
+    runtime::Executor fast(g, {2, runtime::Backend::Auto}), ref(g, {2, runtime::Backend::Reference});
+    const auto yf = fast.run({x})[0], yr = ref.run({x})[0];
+    EXPECT_GT(fast.blocked_values(), 3u);
+    EXPECT_EQ(ref.blocked_values(), 0u);
+    for (std::int64_t i = 0; i < yr.numel(); ++i) {
+      const double r = yr.span<float>()[static_cast<std::size_t>(i)];
+      EXPECT_NEAR(yf.span<float>()[static_cast<std::size_t>(i)], r,
+                  runtime::kRewriteRelTolerance * std::max(1.0, std::abs(r)))
+          << i;
+    }
+  }
+}

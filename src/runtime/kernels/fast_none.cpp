@@ -8,4 +8,10 @@ bool fast_kernels_available() {
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext&) {
   return nullptr;
 }
+BlockedLayout blocked_support(const PrepareContext&) {
+  return BlockedLayout::No;
+}
+std::int64_t fast_kernel_channel_block() {
+  return 1;
+}
 }  // namespace edgeq::runtime

@@ -16,6 +16,21 @@ dnnl::stream& stream() {
 dnnl::memory::dims dims_of(const Shape& s) {
   return dnnl::memory::dims(s.begin(), s.end());
 }
+std::int64_t channel_block() {
+  static const std::int64_t block = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? 16 : 8;
+  return block;
+}
+dnnl::memory::format_tag activation_tag(bool blocked) {
+  using tag = dnnl::memory::format_tag;
+  return blocked ? (channel_block() == 16 ? tag::nChw16c : tag::nChw8c) : tag::nchw;
+}
+bool is_reference_impl(const std::string& impl_info) {
+  return impl_info.rfind("ref", 0) == 0 || impl_info.find("simple_nchw") != std::string::npos;
+}
+void require_jit_for_blocked(const std::string& impl_info, bool blocked) {
+  if (blocked && is_reference_impl(impl_info))
+    throw dnnl::error(dnnl_unimplemented, "no JIT implementation for the blocked layout");
+}
 void set_threads(std::size_t threads) {
   if (threads > 0) omp_set_num_threads(static_cast<int>(threads));
 }
@@ -23,6 +38,10 @@ void set_threads(std::size_t threads) {
 
 bool fast_kernels_available() {
   return true;
+}
+
+std::int64_t fast_kernel_channel_block() {
+  return onednn::channel_block();
 }
 
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
@@ -34,11 +53,40 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
     if (op == "MaxPool" || op == "AveragePool") return onednn::make_pool(ctx);
     if (op == "GlobalAveragePool") return onednn::make_global_average_pool(ctx);
+    if (op == "Concat") return onednn::make_concat(ctx);
     return onednn::make_eltwise(ctx);
   } catch (const dnnl::error&) {
     return nullptr;  // oneDNN has no implementation for this configuration: the reference kernel runs it
   }
   return nullptr;
+}
+
+BlockedLayout blocked_support(const PrepareContext& ctx) {
+  const auto& n = ctx.node;
+  const auto& g = ctx.graph;
+  if (!n.domain.empty() || n.inputs.empty() || n.outputs.size() != 1) return BlockedLayout::No;
+  const auto rank4 = [&](const std::string& v) { return !v.empty() && g.info(v).shape.size() == 4; };
+  if (!rank4(n.inputs[0])) return BlockedLayout::No;
+  const std::string& op = n.op_type;
+  if (op == "Conv" || op == "GlobalAveragePool") return BlockedLayout::PerTensor;
+  if (op == "MaxPool" || op == "AveragePool" || op == "BatchNormalization" || op == "Relu" ||
+      op == "LeakyRelu" || op == "Clip" || op == "Sigmoid" || op == "Tanh")
+    return BlockedLayout::Uniform;
+  if (op == "Add" || op == "Mul") {
+    // Element-wise on two activations of one shape: the memory order does not matter.
+    const auto& a = n.inputs[0];
+    const auto& b = n.inputs[1];
+    return !g.is_initializer(a) && !g.is_initializer(b) && rank4(b) && g.info(a).shape == g.info(b).shape
+               ? BlockedLayout::Uniform
+               : BlockedLayout::No;
+  }
+  if (op == "Concat") {
+    const auto axis = n.attr_int("axis", 1);
+    for (const auto& v : n.inputs)
+      if (!rank4(v) || g.is_initializer(v)) return BlockedLayout::No;
+    return axis == 1 || axis == -3 ? BlockedLayout::Uniform : BlockedLayout::No;
+  }
+  return BlockedLayout::No;
 }
 
 }  // namespace edgeq::runtime

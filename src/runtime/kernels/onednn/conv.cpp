@@ -1,5 +1,6 @@
-// oneDNN convolution: activations in plain NCHW, weights reordered once into the primitive's preferred
-// layout, bias fused. Used when the weights (and bias) are constants.
+// oneDNN convolution: activations in NCHW or oneDNN's blocked layout as the executor chose for each side, weights
+// reordered once into the primitive's preferred layout, bias and activation fused. Used when the weights (and
+// bias) are constants.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -23,11 +24,13 @@ class ConvKernel final : public Kernel {
       wdims = {group, w.shape()[0] / group, w.shape()[1], w.shape()[2], w.shape()[3]};
       wtag = tag::goihw;
     }
-    // The primitive chooses its activation layouts (blocked layouts enable the direct JIT kernels); the
-    // kernel reorders from and to the graph's plain NCHW at its boundaries.
-    user_src_ = dnnl::memory::desc(dims_of(x), dt::f32, tag::nchw);
-    user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, tag::nchw);
-    const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::any), dst_md(dims_of(y), dt::f32, tag::any);
+    // Blocked sides are used as they are (the layout of oneDNN's direct JIT kernels); for NCHW sides the
+    // primitive chooses its layout and the kernel reorders.
+    const bool blocked_src = c.input_blocked(0), blocked_dst = c.output_blocked(0);
+    user_src_ = dnnl::memory::desc(dims_of(x), dt::f32, activation_tag(blocked_src));
+    user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, activation_tag(blocked_dst));
+    const dnnl::memory::desc src_md(dims_of(x), dt::f32, blocked_src ? activation_tag(true) : tag::any),
+        dst_md(dims_of(y), dt::f32, blocked_dst ? activation_tag(true) : tag::any);
     const dnnl::memory::desc w_any(wdims, dt::f32, tag::any), b_md({y[1]}, dt::f32, tag::x);
     const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
     const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
@@ -53,6 +56,7 @@ class ConvKernel final : public Kernel {
       attr.set_post_ops(ops);
     }
     pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+    require_jit_for_blocked(pd_.impl_info_str(), blocked_src || blocked_dst);
     prim_ = dnnl::convolution_forward(pd_);
     // Reorder the constant weights once.
     dnnl::memory user_w({wdims, dt::f32, wtag}, engine(), const_cast<void*>(w.raw()));

@@ -1,4 +1,4 @@
-// oneDNN element-wise kernels on plain layouts: Relu, LeakyRelu, Clip, Sigmoid, Tanh; binary Add/Mul with
+// oneDNN element-wise kernels (on flat memory, so any layout shared by input and output): Relu, LeakyRelu, Clip, Sigmoid, Tanh; binary Add/Mul with
 // numpy broadcasting (equal ranks after left-padding with 1s); inference BatchNormalization (global
 // statistics, scale and shift).
 #include <limits>
@@ -67,13 +67,14 @@ class BinaryKernel final : public Kernel {
 
 class BatchNormKernel final : public Kernel {
  public:
-  BatchNormKernel(const Shape& x, float eps) {
-    md_ = plain(x, x.size());
+  BatchNormKernel(const Shape& x, float eps, bool blocked) {
+    md_ = blocked ? dnnl::memory::desc(dims_of(x), dt::f32, activation_tag(true)) : plain(x, x.size());
     const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                        dnnl::normalization_flags::use_shift;
     pd_ = dnnl::batch_normalization_forward::primitive_desc(
         dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md_, eps, flags),
         engine());
+    require_jit_for_blocked(pd_.impl_info_str(), blocked);
     prim_ = dnnl::batch_normalization_forward(pd_);
   }
   void run(KernelContext& c) override {
@@ -121,7 +122,7 @@ std::unique_ptr<Kernel> make_eltwise(const PrepareContext& c) {
   }
   if (n.op_type == "BatchNormalization") {
     if (s.size() < 2 || s.size() > 5) return nullptr;
-    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f));
+    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f), c.input_blocked(0));
   }
   return nullptr;
 }

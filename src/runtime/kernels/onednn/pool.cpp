@@ -1,4 +1,5 @@
-// oneDNN pooling (max; average with or without padding in the count; global average) on plain NCHW.
+// oneDNN pooling (max; average with or without padding in the count; global average) on NCHW or blocked
+// activations.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -12,11 +13,13 @@ class PoolKernel final : public Kernel {
  public:
   PoolKernel(const Shape& x, const Shape& y, dnnl::algorithm alg, dnnl::memory::dims strides,
              dnnl::memory::dims kernel, dnnl::memory::dims dilation, dnnl::memory::dims pad_l,
-             dnnl::memory::dims pad_r) {
-    const dnnl::memory::desc src_md(dims_of(x), dt::f32, tag::nchw), dst_md(dims_of(y), dt::f32, tag::nchw);
+             dnnl::memory::dims pad_r, bool blocked_src, bool blocked_dst) {
+    const dnnl::memory::desc src_md(dims_of(x), dt::f32, activation_tag(blocked_src)),
+        dst_md(dims_of(y), dt::f32, activation_tag(blocked_dst));
     auto desc = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
                                                strides, kernel, dilation, pad_l, pad_r);
     pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, engine());
+    require_jit_for_blocked(pd_.impl_info_str(), blocked_src || blocked_dst);
     prim_ = dnnl::pooling_v2_forward(pd_);
   }
   void run(KernelContext& c) override {
@@ -48,16 +51,19 @@ std::unique_ptr<Kernel> make_pool(const PrepareContext& c) {
   if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right) return nullptr;
   return std::make_unique<PoolKernel>(x, y, alg, dnnl::memory::dims{w.sh, w.sw},
                                       dnnl::memory::dims{w.kh, w.kw}, dnnl::memory::dims{w.dh - 1, w.dw - 1},
-                                      dnnl::memory::dims{w.pad_top, w.pad_left}, pad_r);
+                                      dnnl::memory::dims{w.pad_top, w.pad_left}, pad_r,
+                                      c.input_blocked(0), c.input_blocked(0));
 }
 
-/// GlobalAveragePool = average pooling with the window equal to the plane.
+/// GlobalAveragePool = average pooling with the window equal to the plane. Its [N, C, 1, 1] output has the same
+/// memory order in both layouts, so only the input's layout matters.
 std::unique_ptr<Kernel> make_global_average_pool(const PrepareContext& c) {
   const Shape x = c.graph.info(c.node.inputs[0]).shape;
   return std::make_unique<PoolKernel>(x, Shape{x[0], x[1], 1, 1},
                                       dnnl::algorithm::pooling_avg_exclude_padding, dnnl::memory::dims{1, 1},
                                       dnnl::memory::dims{x[2], x[3]}, dnnl::memory::dims{0, 0},
-                                      dnnl::memory::dims{0, 0}, dnnl::memory::dims{0, 0});
+                                      dnnl::memory::dims{0, 0}, dnnl::memory::dims{0, 0},
+                                      c.input_blocked(0), c.input_blocked(0));
 }
 
 }  // namespace edgeq::runtime::onednn

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "edgeq/core/thread_pool.hpp"
@@ -42,15 +43,19 @@ class Executor {
   /// Backend of each node's kernel after the last run ("onednn", "reference").
   std::vector<std::string> kernel_backends() const;
   const MemoryPlan& memory_plan() const { return plan_; }
+  /// Activations stored in oneDNN's blocked layout between oneDNN kernels in the last prepared plan.
+  std::size_t blocked_values() const { return blocked_.size(); }
 
  private:
   void prepare(const std::vector<Shape>& shapes);
+  void prepare_kernels();
 
   graph::Graph graph_;  ///< as given (unknown dims kept)
   graph::Graph bound_;  ///< with concrete input shapes
   std::vector<Shape> bound_shapes_;
   ExecutorOptions options_;
   std::vector<std::unique_ptr<Kernel>> kernels_;
+  std::set<std::string> blocked_;
   std::vector<int> slot_of_;  ///< per value id: buffer slot or -1
   std::map<std::string, int> value_id_;
   std::vector<Tensor> slots_;

@@ -41,7 +41,26 @@ struct PrepareContext {
   const graph::Graph& graph;
   const graph::Node& node;
   std::size_t threads;
+  /// Physical layout the executor chose for each input / output: true = oneDNN's blocked layout (nChw8c or
+  /// nChw16c, see fast_kernel_channel_block(); C is a multiple of the block, so the size equals NCHW's) of a
+  /// 4-D [N, C, H, W] value. Empty = all NCHW. Only kernels with blocked_support() != No get true.
+  std::vector<bool> blocked_inputs{}, blocked_outputs{};
+
+  bool input_blocked(std::size_t i) const {
+    return i < blocked_inputs.size() && blocked_inputs[i];
+  }
+  bool output_blocked(std::size_t i) const {
+    return i < blocked_outputs.size() && blocked_outputs[i];
+  }
 };
+
+/// Whether a node's fast kernel can work on blocked activations, which lets the executor keep chains of
+/// oneDNN ops in that layout and avoid reorders between them. Uniform: its 4-D activation inputs and output
+/// must share one layout; PerTensor: each may be chosen independently (Conv, GlobalAveragePool).
+enum class BlockedLayout { No, Uniform, PerTensor };
+BlockedLayout blocked_support(const PrepareContext& ctx);
+/// Channel block of the blocked layout (8 or 16; 1 without fast kernels).
+std::int64_t fast_kernel_channel_block();
 
 /// Prepared reference kernel (always available for supported ops).
 std::unique_ptr<Kernel> make_reference_kernel(const graph::Node& node);
