@@ -1,7 +1,9 @@
 #include "edgeq/graph/passes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace edgeq::graph {
 
@@ -84,6 +86,38 @@ int fuse_conv_activation(Graph& g) {
       conv.attrs["edgeq_clip_max"] = act.attr_float("max", std::numeric_limits<float>::infinity());
     }
     conv.outputs[0] = act.outputs[0];
+    removed[i] = true;
+    ++fused;
+  }
+  if (fused) {
+    g.erase_nodes(removed);
+    g.infer_shapes();
+  }
+  return fused;
+}
+
+int fuse_pad_into_conv(Graph& g) {
+  std::map<std::string, std::size_t> reader;
+  for (std::size_t i = 0; i < g.nodes.size(); ++i)
+    for (const auto& v : g.nodes[i].inputs) reader[v] = i;
+  int fused = 0;
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& pad = g.nodes[i];
+    if (pad.op_type != "Pad" || !pad.domain.empty() || pad.inputs.size() != 1) continue;
+    const auto p = pad.attr_ints("pads");
+    if (pad.attr_string("mode", "constant") != "constant" || pad.attr_float("value", 0.0f) != 0.0f ||
+        p.size() != 8 || p[0] || p[1] || p[4] || p[5] || std::any_of(p.begin(), p.end(), [](auto v) { return v < 0; }))
+      continue;
+    if (g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0])) continue;
+    Node& conv = g.nodes[reader[pad.outputs[0]]];
+    if (conv.op_type != "Conv" || conv.inputs[0] != pad.outputs[0] ||
+        conv.attr_string("auto_pad", "NOTSET") != "NOTSET")
+      continue;
+    auto cp = conv.attr_ints("pads", {0, 0, 0, 0});
+    if (cp.size() != 4) continue;
+    conv.attrs["pads"] = std::vector<std::int64_t>{cp[0] + p[2], cp[1] + p[3], cp[2] + p[6], cp[3] + p[7]};
+    conv.inputs[0] = pad.inputs[0];
     removed[i] = true;
     ++fused;
   }

@@ -22,6 +22,7 @@ Executor::Executor(graph::Graph graph, ExecutorOptions options)
   if (options.backend == Backend::Auto) {
     fold_constants(graph_);
     graph::fold_batchnorm(graph_);
+    graph::fuse_pad_into_conv(graph_);
     graph::fuse_conv_activation(graph_);
   }
 }
@@ -117,7 +118,9 @@ void Executor::prepare_kernels() {
     if (fast) {
       nchw[i] = make_fast_kernel(ctx);
       support[i] = blocked_support(ctx);
-      candidate[i] = support[i] != BlockedLayout::No && (nchw[i] || node.op_type == "Concat");
+      // Concat and Pad have fast kernels only for blocked data (NCHW copies stay on the reference).
+      candidate[i] = support[i] != BlockedLayout::No &&
+                     (nchw[i] || node.op_type == "Concat" || node.op_type == "Pad");
     }
     if (!nchw[i]) nchw[i] = make_reference_kernel(node);
   }

@@ -116,3 +116,37 @@ TEST(Passes, ConstantFoldingMakesWeightsConstant) {
               runtime::dot_tolerance(4 * 9, bound.span<float>()[u], std::abs(yr.span<float>()[u])));
   }
 }
+
+// Keras' ZeroPadding2D before a strided convolution folds into the convolution's pads; a zero Pad before a
+// MaxPool does not (zero is not max-pool padding). The reference sums the same products either way.
+TEST(Passes, FusePadIntoConvPreservesOutputs) {
+  graph::Graph g;
+  g.inputs = {"x"};
+  g.values["x"] = {core::DType::F32, {1, 8, 9, 9}};
+  core::Tensor w(core::DType::F32, {4, 8, 3, 3});
+  core::CounterRng rng(3, 0, 0);
+  for (auto& v : w.span<float>()) v = static_cast<float>(rng.normal());
+  g.initializers["w"] = w;
+  const graph::AttrValue pads = std::vector<std::int64_t>{0, 0, 1, 0, 0, 0, 2, 1};
+  g.nodes.push_back({"pad1", "Pad", "", {"x"}, {"p1"}, {{"pads", pads}}});
+  g.nodes.push_back({"conv", "Conv", "", {"p1", "w"}, {"c"},
+                     {{"strides", std::vector<std::int64_t>{2, 2}}, {"pads", std::vector<std::int64_t>{1, 1, 0, 0}}}});
+  g.nodes.push_back({"pad2", "Pad", "", {"c"}, {"p2"}, {{"pads", pads}}});
+  g.nodes.push_back({"pool", "MaxPool", "", {"p2"}, {"y"}, {{"kernel_shape", std::vector<std::int64_t>{2, 2}}}});
+  g.outputs = {"y"};
+  g.topological_sort();
+  g.infer_shapes();
+  graph::Graph fused = g;
+  EXPECT_EQ(graph::fuse_pad_into_conv(fused), 1);
+  ASSERT_EQ(fused.nodes.size(), 3u);
+  EXPECT_EQ(fused.nodes[0].attr_ints("pads"), (std::vector<std::int64_t>{2, 1, 2, 1}));
+  core::Tensor x(core::DType::F32, {1, 8, 9, 9});
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform() - 0.5);
+  runtime::Executor a(g, {1, runtime::Backend::Reference}), b(fused, {1, runtime::Backend::Reference});
+  const auto ya = a.run({x})[0], yb = b.run({x})[0];
+  ASSERT_EQ(ya.shape(), yb.shape());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(ya.numel()); ++i) {
+    const double r = ya.span<float>()[i];
+    EXPECT_NEAR(yb.span<float>()[i], r, runtime::kRewriteRelTolerance * std::max(1.0, std::abs(r)));
+  }
+}

@@ -1,5 +1,7 @@
 #include <omp.h>
 
+#include <algorithm>
+
 #include "onednn_common.hpp"
 
 namespace edgeq::runtime {
@@ -54,6 +56,7 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op == "MaxPool" || op == "AveragePool") return onednn::make_pool(ctx);
     if (op == "GlobalAveragePool") return onednn::make_global_average_pool(ctx);
     if (op == "Concat") return onednn::make_concat(ctx);
+    if (op == "Pad") return onednn::make_blocked_zero_pad(ctx);
     return onednn::make_eltwise(ctx);
   } catch (const dnnl::error&) {
     return nullptr;  // oneDNN has no implementation for this configuration: the reference kernel runs it
@@ -79,6 +82,13 @@ BlockedLayout blocked_support(const PrepareContext& ctx) {
     return !g.is_initializer(a) && !g.is_initializer(b) && rank4(b) && g.info(a).shape == g.info(b).shape
                ? BlockedLayout::Uniform
                : BlockedLayout::No;
+  }
+  if (op == "Pad") {
+    const auto p = n.attr_ints("pads");
+    const bool zero_spatial = n.attr_string("mode", "constant") == "constant" && n.attr_float("value", 0.0f) == 0.0f &&
+                              p.size() == 8 && !p[0] && !p[1] && !p[4] && !p[5] &&
+                              std::all_of(p.begin(), p.end(), [](auto v) { return v >= 0; });
+    return zero_spatial ? BlockedLayout::Uniform : BlockedLayout::No;
   }
   if (op == "Concat") {
     const auto axis = n.attr_int("axis", 1);

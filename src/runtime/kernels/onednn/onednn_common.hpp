@@ -29,5 +29,7 @@ std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_global_average_pool(const PrepareContext& ctx);
 /// Only for blocked inputs (NCHW concatenation stays on the reference: a memcpy per input).
 std::unique_ptr<Kernel> make_concat(const PrepareContext& ctx);
+/// Only for blocked activations and zero constant padding of H and W.
+std::unique_ptr<Kernel> make_blocked_zero_pad(const PrepareContext& ctx);
 
 }  // namespace edgeq::runtime::onednn

@@ -17,6 +17,11 @@ int fold_batchnorm(Graph& graph);
 /// activation. Returns the number of activations fused.
 int fuse_conv_activation(Graph& graph);
 
+/// Folds a zero constant Pad of the spatial axes of a 4-D tensor into the Conv that is its only reader (Keras
+/// exports ZeroPadding2D before strided convolutions): the Conv's explicit pads grow by the Pad's. Returns the
+/// number of Pad nodes removed.
+int fuse_pad_into_conv(Graph& graph);
+
 /// Removes initializers no node or output reads.
 void remove_unused_initializers(Graph& graph);
 

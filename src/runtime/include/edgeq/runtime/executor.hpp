@@ -17,9 +17,9 @@ enum class Backend { Auto, Reference };
 
 struct ExecutorOptions {
   std::size_t threads = 1;  ///< 0 = all cores
-  /// Auto: constants folded, BatchNorm folded into Conv/Gemm, Relu/Clip fused into Conv, then a fast kernel
-  /// per op where one applies, else the reference. Reference: the graph as given, reference kernels only (the
-  /// semantics).
+  /// Auto: constants folded, BatchNorm folded into Conv/Gemm, zero Pads and Relu/Clip fused into Conv, then a
+  /// fast kernel per op where one applies (activations kept in oneDNN's blocked layout between them), else the
+  /// reference. Reference: the graph as given, reference kernels only (the semantics).
   Backend backend = Backend::Auto;
 };
 
