@@ -173,6 +173,7 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
   }
   if (shapes != bound_shapes_ || kernels_.empty()) prepare(shapes);
 
+  const CpuBinding binding(options_.backend == Backend::Auto ? pool_->size() : 1);
   std::map<std::string, Tensor> env;
   for (std::size_t i = 0; i < inputs.size(); ++i) env[bound_.inputs[i]] = inputs[i];
   auto lookup = [&](const std::string& name) -> const Tensor* {

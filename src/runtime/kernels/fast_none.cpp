@@ -11,6 +11,9 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext&) {
 BlockedLayout blocked_support(const PrepareContext&) {
   return BlockedLayout::No;
 }
+struct CpuBinding::Saved {};
+CpuBinding::CpuBinding(std::size_t) {}
+CpuBinding::~CpuBinding() = default;
 std::int64_t fast_kernel_channel_block() {
   return 1;
 }

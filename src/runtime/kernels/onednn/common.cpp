@@ -1,6 +1,10 @@
 #include <omp.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <mutex>
+#include <vector>
 
 #include "onednn_common.hpp"
 
@@ -40,6 +44,43 @@ void set_threads(std::size_t threads) {
 
 bool fast_kernels_available() {
   return true;
+}
+
+struct CpuBinding::Saved {
+  cpu_set_t mask;
+};
+
+CpuBinding::CpuBinding(std::size_t threads) {
+  cpu_set_t allowed;
+  if (threads < 2 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  if (cpus.size() < threads) return;
+  auto pin = [&](std::size_t k) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpus[k], &one);
+    pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+  };
+  static std::mutex mutex;
+  static std::size_t workers_bound = 0;  // OpenMP keeps its worker threads: bind them once
+  const std::lock_guard lock(mutex);
+  if (workers_bound != threads) {
+#pragma omp parallel num_threads(static_cast<int>(threads))
+    {
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+      if (t > 0) pin(t);
+    }
+    workers_bound = threads;
+  }
+  saved_ = std::make_unique<Saved>();
+  pthread_getaffinity_np(pthread_self(), sizeof(saved_->mask), &saved_->mask);
+  pin(0);
+}
+
+CpuBinding::~CpuBinding() {
+  if (saved_) pthread_setaffinity_np(pthread_self(), sizeof(saved_->mask), &saved_->mask);
 }
 
 std::int64_t fast_kernel_channel_block() {

@@ -69,4 +69,21 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx);
 /// Whether fast kernels were compiled in (EDGEQ_WITH_ONEDNN).
 bool fast_kernels_available();
 
+/// Binds the fast backend's worker threads to distinct CPUs of the process's affinity mask once, and the
+/// calling thread to the first of them for this object's lifetime (restoring its mask afterwards), as
+/// OMP_PROC_BIND=true does for the whole process: on a shared machine unbound threads migrate and share cores
+/// (measured: ResNet50V2 at 2 threads 46 ms unbound, 39 ms bound). No-op without fast kernels, with one thread,
+/// or when the mask has fewer CPUs than threads.
+class CpuBinding {
+ public:
+  explicit CpuBinding(std::size_t threads);
+  ~CpuBinding();
+  CpuBinding(const CpuBinding&) = delete;
+  CpuBinding& operator=(const CpuBinding&) = delete;
+
+ private:
+  struct Saved;
+  std::unique_ptr<Saved> saved_;
+};
+
 }  // namespace edgeq::runtime
