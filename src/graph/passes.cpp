@@ -70,7 +70,7 @@ int fold_batchnorm(Graph& g) {
   return folded;
 }
 
-int fuse_conv_activation(Graph& g) {
+int fuse_activations(Graph& g) {
   int fused = 0;
   std::vector<bool> removed(g.nodes.size(), false);
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
@@ -79,7 +79,8 @@ int fuse_conv_activation(Graph& g) {
     const int p = g.producer(act.inputs[0]);
     if (p < 0) continue;
     Node& conv = g.nodes[static_cast<std::size_t>(p)];
-    if (conv.op_type != "Conv" || conv.has("edgeq_activation") || g.use_count(act.inputs[0]) != 1) continue;
+    const bool fusable = conv.op_type == "Conv" || (conv.op_type == "BatchNormalization" && act.op_type == "Relu");
+    if (!fusable || conv.has("edgeq_activation") || g.use_count(act.inputs[0]) != 1) continue;
     conv.attrs["edgeq_activation"] = act.op_type;
     if (act.op_type == "Clip") {
       conv.attrs["edgeq_clip_min"] = act.attr_float("min", -std::numeric_limits<float>::infinity());

@@ -60,8 +60,8 @@ std::vector<at::Tensor> matmul(const TorchOpCall& c) {
 std::vector<at::Tensor> batchnorm(const TorchOpCall& c) {
   // ONNX: running = momentum * running + (1 - momentum) * batch; LibTorch's momentum is the batch weight.
   const double momentum = 1.0 - c.node.attr_float("momentum", 0.9f);
-  return {at::batch_norm(c.inputs[0], c.inputs[1], c.inputs[2], c.inputs[3], c.inputs[4], c.training, momentum,
-                         c.node.attr_float("epsilon", 1e-5f), true)};
+  return {fused_activation(c.node, at::batch_norm(c.inputs[0], c.inputs[1], c.inputs[2], c.inputs[3], c.inputs[4],
+                                                  c.training, momentum, c.node.attr_float("epsilon", 1e-5f), true))};
 }
 
 /// The first out_h x out_w outputs (a no-op without autograd cost when the sizes already match).

@@ -150,3 +150,23 @@ TEST(Passes, FusePadIntoConvPreservesOutputs) {
     EXPECT_NEAR(yb.span<float>()[i], r, runtime::kRewriteRelTolerance * std::max(1.0, std::abs(r)));
   }
 }
+
+// DenseNet's BN-ReLU pairs fuse into the BatchNormalization; the reference result is unchanged (the fused
+// kernel clamps the same double value before rounding: max(fl(v), 0) = fl(max(v, 0))).
+TEST(Passes, FuseReluIntoBatchnormPreservesOutputs) {
+  zoo::ZooOptions o;
+  o.input = {3, 40, 40};
+  const graph::Graph g = zoo::build("densenet169", o);
+  graph::Graph fused = g;
+  EXPECT_GT(graph::fuse_activations(fused), 80);
+  int bn_relu = 0;
+  for (const auto& n : fused.nodes) bn_relu += n.op_type == "BatchNormalization" && n.has("edgeq_activation");
+  EXPECT_GT(bn_relu, 80);
+  core::Tensor x(core::DType::F32, {1, 3, 40, 40});
+  core::CounterRng rng(5, 0, 0);
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
+  runtime::Executor a(g, {1, runtime::Backend::Reference}), b(fused, {1, runtime::Backend::Reference});
+  const auto ya = a.run({x})[0], yb = b.run({x})[0];
+  for (std::size_t i = 0; i < static_cast<std::size_t>(ya.numel()); ++i)
+    EXPECT_EQ(yb.span<float>()[i], ya.span<float>()[i]) << i;
+}

@@ -67,10 +67,11 @@ class BinaryKernel final : public Kernel {
 
 class BatchNormKernel final : public Kernel {
  public:
-  BatchNormKernel(const Shape& x, float eps, bool blocked) {
+  BatchNormKernel(const Shape& x, float eps, bool blocked, bool relu) {
     md_ = blocked ? dnnl::memory::desc(dims_of(x), dt::f32, activation_tag(true)) : plain(x, x.size());
-    const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
-                       dnnl::normalization_flags::use_shift;
+    auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                 dnnl::normalization_flags::use_shift;
+    if (relu) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
     pd_ = dnnl::batch_normalization_forward::primitive_desc(
         dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md_, eps, flags),
         engine());
@@ -122,7 +123,9 @@ std::unique_ptr<Kernel> make_eltwise(const PrepareContext& c) {
   }
   if (n.op_type == "BatchNormalization") {
     if (s.size() < 2 || s.size() > 5) return nullptr;
-    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f), c.input_blocked(0));
+    const std::string act = n.attr_string("edgeq_activation", "");
+    if (!act.empty() && act != "Relu") return nullptr;
+    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f), c.input_blocked(0), act == "Relu");
   }
   return nullptr;
 }

@@ -1,4 +1,5 @@
 // Unary elementwise ops, Softmax and inference BatchNormalization.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -77,7 +78,8 @@ void softmax(KernelContext& c) {
     }
 }
 
-/// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1).
+/// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1); then max(y, 0) if a Relu was fused
+/// (graph::fuse_activations).
 void batchnorm(KernelContext& c) {
   const auto& s = c.inputs[0]->shape();
   const double eps = c.node.attr_float("epsilon", 1e-5f);
@@ -89,12 +91,13 @@ void batchnorm(KernelContext& c) {
   const float* mean = c.inputs[3]->data<float>();
   const float* var = c.inputs[4]->data<float>();
   float* y = c.outputs[0]->data<float>();
+  const double lo = c.node.attr_string("edgeq_activation", "") == "Relu" ? 0.0 : -HUGE_VAL;
   for (std::int64_t k = 0; k < ch; ++k) {
     const double mul = scale[k] / std::sqrt(static_cast<double>(var[k]) + eps);
     const double add = bias[k] - mean[k] * mul;
     for (std::int64_t b = 0; b < n; ++b) {
       const std::int64_t base = (b * ch + k) * inner;
-      for (std::int64_t i = 0; i < inner; ++i) y[base + i] = static_cast<float>(x[base + i] * mul + add);
+      for (std::int64_t i = 0; i < inner; ++i) y[base + i] = static_cast<float>(std::max(x[base + i] * mul + add, lo));
     }
   }
 }

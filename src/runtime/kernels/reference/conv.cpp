@@ -22,7 +22,7 @@ void conv(KernelContext& c) {
   const float* wp = w.data<float>();
   const float* bp = b ? b->data<float>() : nullptr;
   float* yp = y.data<float>();
-  // Fused activation (graph::fuse_conv_activation): Relu = clip to [0, inf).
+  // Fused activation (graph::fuse_activations): Relu = clip to [0, inf).
   const std::string act = c.node.attr_string("edgeq_activation", "");
   const double lo =
       act == "Relu" ? 0.0 : (act == "Clip" ? c.node.attr_float("edgeq_clip_min", 0) : -HUGE_VAL);

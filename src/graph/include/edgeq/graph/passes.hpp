@@ -11,11 +11,11 @@ namespace edgeq::graph {
 /// Returns the number of BatchNormalization nodes removed. Shapes are re-inferred.
 int fold_batchnorm(Graph& graph);
 
-/// Fuses Relu / Clip into the preceding Conv when the Conv output has no other reader: the Conv gets the
-/// edgeq-internal attributes edgeq_activation ("Relu" or "Clip") and edgeq_clip_min / edgeq_clip_max, which
-/// every Conv kernel applies to its result (oneDNN as a post-op). ONNX export writes such a Conv as Conv +
-/// activation. Returns the number of activations fused.
-int fuse_conv_activation(Graph& graph);
+/// Fuses Relu / Clip into the preceding Conv, and Relu into the preceding BatchNormalization (DenseNet's BN-ReLU),
+/// when that output has no other reader: the node gets the edgeq-internal attributes edgeq_activation ("Relu" or
+/// "Clip") and edgeq_clip_min / edgeq_clip_max, which every kernel of the op applies to its result (oneDNN as a
+/// post-op or fused flag). ONNX export writes such a node as node + activation. Returns the number fused.
+int fuse_activations(Graph& graph);
 
 /// Folds a zero constant Pad of the spatial axes of a 4-D tensor into the Conv that is its only reader (Keras
 /// exports ZeroPadding2D before strided convolutions): the Conv's explicit pads grow by the Pad's. Returns the
