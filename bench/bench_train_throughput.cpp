@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   }
   std::sort(seconds.begin(), seconds.end());
   const double median = seconds[seconds.size() / 2];
-  fmt::print("{{\"median_step_s\": {:.6f}, \"images_per_s\": {:.3f}, \"batch\": {}, \"threads\": {}}}\n", median,
-             static_cast<double>(batch) / median, batch, threads);
+  fmt::print("{{\"median_step_s\": {:.6f}, \"images_per_s\": {:.3f}, \"batch\": {}, \"threads\": {}}}\n",
+             median, static_cast<double>(batch) / median, batch, threads);
   return 0;
 }

@@ -26,22 +26,24 @@ int run_eval(const EvalCommand& o) {
       load_model(o.model, fmt::format("{}x{}x{}", l.planes, l.height, l.width), o.classes, 1);
   const auto r = eval::evaluate_model(g, file, o.options);
   if (o.json) {
-    nlohmann::ordered_json j{{"model", o.model},       {"data", o.data},
-                             {"events", r.events},     {"loss", r.loss},
+    nlohmann::ordered_json j{{"model", o.model},           {"data", o.data},
+                             {"events", r.events},         {"loss", r.loss},
                              {"normalised", r.normalised}, {"seconds", r.seconds}};
     j.update(r.confusion.to_json(r.class_names));
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
   fmt::print("{} on {} ({} events, {:.1f} s{}):\n{}mean cross-entropy {:.4f}\n", o.model, o.data, r.events,
-             r.seconds, r.normalised ? "" : ", raw pixel inputs", r.confusion.to_table(r.class_names), r.loss);
+             r.seconds, r.normalised ? "" : ", raw pixel inputs", r.confusion.to_table(r.class_names),
+             r.loss);
   return 0;
 }
 }  // namespace
 
 void add_eval_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<EvalCommand>();
-  auto* cmd = app.add_subcommand("eval", "Accuracy, confusion matrix, efficiency and purity on an event file");
+  auto* cmd =
+      app.add_subcommand("eval", "Accuracy, confusion matrix, efficiency and purity on an event file");
   cmd->add_option("--model", o->model, "ONNX file (or zoo name, untrained)")->required();
   cmd->add_option("--data", o->data, "HDF5 event file")->required();
   cmd->add_option("--batch", o->options.batch, "Batch size")->capture_default_str();

@@ -78,10 +78,12 @@ int run_predict(const ModelOptions& o) {
   core::Tensor x = core::read_npy(o.input);
   if (const auto norm = eval::model_normalisation(g); norm && !o.no_normalise) {
     const auto& s = x.shape();
-    if (x.dtype() != core::DType::F32 || s.size() != 4 || s[1] != static_cast<std::int64_t>(norm->mean.size()))
-      throw_input("{}: the model normalises [N, {}, H, W] float32 images; got {} {} (use --no-normalise for "
-                  "inputs that are normalised already)",
-                  o.input, norm->mean.size(), core::dtype_name(x.dtype()), core::shape_str(s));
+    if (x.dtype() != core::DType::F32 || s.size() != 4 ||
+        s[1] != static_cast<std::int64_t>(norm->mean.size()))
+      throw_input(
+          "{}: the model normalises [N, {}, H, W] float32 images; got {} {} (use --no-normalise for "
+          "inputs that are normalised already)",
+          o.input, norm->mean.size(), core::dtype_name(x.dtype()), core::shape_str(s));
     x = x.clone();
     const auto plane = static_cast<std::size_t>(s[2] * s[3]);
     for (std::int64_t n = 0; n < s[0]; ++n)

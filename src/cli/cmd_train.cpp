@@ -40,8 +40,9 @@ int run_train(const TrainCommand& c) {
     const auto& l = probe.layout();
     if (shape.empty()) shape = fmt::format("{}x{}x{}", l.planes, l.height, l.width);
     if (classes == 0)
-      classes = probe.has_attribute("class_names") ? static_cast<int>(probe.attribute_strings("class_names").size())
-                                                   : 3;
+      classes = probe.has_attribute("class_names")
+                    ? static_cast<int>(probe.attribute_strings("class_names").size())
+                    : 3;
   }
   const graph::Graph initial = load_model(c.model, shape, classes, c.init_seed);
   const auto r = train::train_classifier(initial, c.train, c.val, c.options, run_dir, !c.resume.empty());
@@ -54,11 +55,11 @@ int run_train(const TrainCommand& c) {
     j["seconds"] = r.seconds;
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("wrote {} (weights of epoch {} of {}{}; {:.1f} s)\nvalidation at epoch {}:\n{}",
-               c.out, r.best_epoch, r.history.size(), r.stopped_early ? ", stopped early" : "", r.seconds,
+    fmt::print("wrote {} (weights of epoch {} of {}{}; {:.1f} s)\nvalidation at epoch {}:\n{}", c.out,
+               r.best_epoch, r.history.size(), r.stopped_early ? ", stopped early" : "", r.seconds,
                r.best_epoch,
-               best.val_confusion.to_table(
-                   nlohmann::json::parse(r.model.metadata.at(train::kClassNamesKey)).get<std::vector<std::string>>()));
+               best.val_confusion.to_table(nlohmann::json::parse(r.model.metadata.at(train::kClassNamesKey))
+                                               .get<std::vector<std::string>>()));
     fmt::print("curves and metrics in {}\n", run_dir.string());
   }
   return 0;
@@ -71,8 +72,10 @@ void add_train_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("train", "Train a classifier on event files (LibTorch)");
   cmd->add_option("--model", c->model, "Zoo model name or ONNX file")->required();
   cmd->add_option("--input", c->input_shape, "Input shape CxHxW for zoo models (default: the data's)");
-  cmd->add_option("--classes", c->classes, "Classes for zoo models (default: the data's class names, else 3)");
-  cmd->add_option("--init-seed", c->init_seed, "Seed of a zoo model's initial weights")->capture_default_str();
+  cmd->add_option("--classes", c->classes,
+                  "Classes for zoo models (default: the data's class names, else 3)");
+  cmd->add_option("--init-seed", c->init_seed, "Seed of a zoo model's initial weights")
+      ->capture_default_str();
   cmd->add_option("--train", c->train, "Training event file (HDF5)")->required();
   cmd->add_option("--val", c->val, "Validation event file (HDF5)")->required();
   cmd->add_option("--out", c->out, "Trained model (ONNX)")->required();
@@ -87,13 +90,17 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_option("--weight-decay", o.weight_decay, "Weight decay")->capture_default_str();
   cmd->add_option("--schedule", o.schedule, "constant, step or cosine")->capture_default_str();
   cmd->add_option("--warmup-epochs", o.warmup_epochs, "Linear warm-up epochs")->capture_default_str();
-  cmd->add_option("--step-epochs", o.step_epochs, "Step schedule: epochs between decays")->capture_default_str();
+  cmd->add_option("--step-epochs", o.step_epochs, "Step schedule: epochs between decays")
+      ->capture_default_str();
   cmd->add_option("--gamma", o.gamma, "Step schedule: decay factor")->capture_default_str();
-  cmd->add_option("--patience", o.patience, "Early stopping patience in epochs (0 = off)")->capture_default_str();
-  cmd->add_option("--min-delta", o.min_delta, "Early stopping: smallest decrease that counts")->capture_default_str();
+  cmd->add_option("--patience", o.patience, "Early stopping patience in epochs (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--min-delta", o.min_delta, "Early stopping: smallest decrease that counts")
+      ->capture_default_str();
   cmd->add_option("--class-weights", o.class_weights, "none, balanced, or w0,w1,...")->capture_default_str();
   cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing in [0, 1)")->capture_default_str();
-  cmd->add_option("--augment", o.augment, "none, uv-swap, time-flip (comma-separated)")->capture_default_str();
+  cmd->add_option("--augment", o.augment, "none, uv-swap, time-flip (comma-separated)")
+      ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of shuffling, augmentation and dropout")->capture_default_str();
   cmd->add_option("--norm-events", o.normalisation_events, "Training events for the input normalisation")
       ->capture_default_str();

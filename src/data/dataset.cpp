@@ -86,9 +86,10 @@ unsigned parse_augmentation(const std::string& text) {
     else if (item == "time-flip")
       flags |= kAugmentFlipTime;
     else
-      throw_input("unknown augmentation '{}' (none, uv-swap, time-flip; wire-axis flips are not "
-                  "physically valid here, see docs/training.md)",
-                  item);
+      throw_input(
+          "unknown augmentation '{}' (none, uv-swap, time-flip; wire-axis flips are not "
+          "physically valid here, see docs/training.md)",
+          item);
     start = end + 1;
   }
   return flags;
@@ -109,8 +110,8 @@ BatchLoader::BatchLoader(const EventFileReader& file, LoaderOptions options)
   if (events_ == 0) throw_input("data file has no events");
   if (options_.batch == 0) throw_input("batch size must be at least 1");
   if (options_.normalisation && options_.normalisation->mean.size() != static_cast<std::size_t>(l.planes))
-    throw_input("the input normalisation has {} planes, the data file {}", options_.normalisation->mean.size(),
-                l.planes);
+    throw_input("the input normalisation has {} planes, the data file {}",
+                options_.normalisation->mean.size(), l.planes);
   if ((options_.augment & kAugmentSwapUV) && l.planes != 3)
     throw_input("uv-swap augmentation needs 3 planes (U, V, Y); the data file has {}", l.planes);
   labels_ = file.labels();
@@ -161,10 +162,12 @@ Batch BatchLoader::load(std::size_t batch_index) const {
     file_.read_image_f32(e, x);
     for (std::size_t i = 0; i < event_size; ++i)
       if (!std::isfinite(x[i]))
-        throw_input("event {} has a non-finite pixel (plane {}, index {}): {}", e, i / plane, i % plane, x[i]);
+        throw_input("event {} has a non-finite pixel (plane {}, index {}): {}", e, i / plane, i % plane,
+                    x[i]);
     if (options_.augment != kAugmentNone) {
       core::CounterRng rng(options_.seed, kAugmentStream, (epoch_ << 32) ^ e);
-      if ((options_.augment & kAugmentSwapUV) && rng.uniform() < 0.5) std::swap_ranges(x, x + plane, x + plane);
+      if ((options_.augment & kAugmentSwapUV) && rng.uniform() < 0.5)
+        std::swap_ranges(x, x + plane, x + plane);
       if ((options_.augment & kAugmentFlipTime) && rng.uniform() < 0.5)
         for (std::size_t p = 0; p < static_cast<std::size_t>(l.planes); ++p)
           for (std::size_t t = 0; t < static_cast<std::size_t>(l.height) / 2; ++t)

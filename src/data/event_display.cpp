@@ -8,9 +8,9 @@
 #include <cmath>
 #include <memory>
 
+#include "cairo_util.hpp"
 #include "edgeq/core/atomic_file.hpp"
 #include "edgeq/core/error.hpp"
-#include "cairo_util.hpp"
 
 namespace edgeq::data {
 

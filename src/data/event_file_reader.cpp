@@ -73,8 +73,8 @@ EventFileReader::EventFileReader(const std::filesystem::path& path) : impl_(std:
   l.planes = static_cast<int>(d[1]);
   l.height = static_cast<int>(d[2]);
   l.width = static_cast<int>(d[3]);
-  l.dtype = is_float ? ImageDtype::Float32
-                     : (H5Tget_size(type) == 1 ? ImageDtype::UInt8 : ImageDtype::UInt16);
+  l.dtype =
+      is_float ? ImageDtype::Float32 : (H5Tget_size(type) == 1 ? ImageDtype::UInt8 : ImageDtype::UInt16);
 }
 
 EventFileReader::~EventFileReader() {

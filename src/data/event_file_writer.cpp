@@ -11,9 +11,12 @@ namespace edgeq::data {
 
 std::size_t dtype_size(ImageDtype t) {
   switch (t) {
-    case ImageDtype::UInt8: return 1;
-    case ImageDtype::UInt16: return 2;
-    case ImageDtype::Float32: return 4;
+    case ImageDtype::UInt8:
+      return 1;
+    case ImageDtype::UInt16:
+      return 2;
+    case ImageDtype::Float32:
+      return 4;
   }
   return 1;
 }

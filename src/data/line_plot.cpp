@@ -46,25 +46,29 @@ struct Range {
 std::vector<double> nice_ticks(double lo, double hi) {
   const double raw = (hi - lo) / 5.0;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double step = raw / mag < 1.5 ? mag : (raw / mag < 3.5 ? 2 * mag : (raw / mag < 7.5 ? 5 * mag : 10 * mag));
+  const double step =
+      raw / mag < 1.5 ? mag : (raw / mag < 3.5 ? 2 * mag : (raw / mag < 7.5 ? 5 * mag : 10 * mag));
   std::vector<double> t;
-  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) t.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step)
+    t.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
   return t;
 }
 }  // namespace
 
-void write_line_plot_png(const std::filesystem::path& path, const std::string& title, const std::string& x_label,
-                         const std::vector<PlotPanel>& panels) {
+void write_line_plot_png(const std::filesystem::path& path, const std::string& title,
+                         const std::string& x_label, const std::vector<PlotPanel>& panels) {
   Range xr;
   for (const auto& p : panels)
     for (const auto& s : p.series) {
-      if (s.x.size() != s.y.size()) throw_input("plot series '{}' has {} x and {} y values", s.label, s.x.size(), s.y.size());
+      if (s.x.size() != s.y.size())
+        throw_input("plot series '{}' has {} x and {} y values", s.label, s.x.size(), s.y.size());
       for (double v : s.x) xr.add(v);
     }
   xr.finish();
   const int width = 800, panel_h = 260, top = 50, left = 80, right = 30, gap = 60;
   const int height = top + static_cast<int>(panels.size()) * (panel_h + gap) + 10;
-  cairo_util::Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height), cairo_surface_destroy);
+  cairo_util::Surface surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height),
+                              cairo_surface_destroy);
   cairo_util::Context cr(cairo_create(surface.get()), cairo_destroy);
   cairo_t* c = cr.get();
   cairo_set_source_rgb(c, 1, 1, 1);

@@ -39,9 +39,10 @@ void check_model_matches_data(const graph::Graph& model, const data::EventFileRe
   if (max_events > 0 && labels.size() > max_events) labels.resize(max_events);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] == -1)
-      throw_input("event {} has no class (label -1, e.g. a particle-gun file); classification needs labelled "
-                  "events",
-                  i);
+      throw_input(
+          "event {} has no class (label -1, e.g. a particle-gun file); classification needs labelled "
+          "events",
+          i);
     if (labels[i] < 0 || labels[i] >= classes)
       throw_input("event {} has label {}, but model {} has {} classes", i, labels[i], model.name, classes);
   }
@@ -70,7 +71,8 @@ EvalResult evaluate_model(const graph::Graph& model, const data::EventFileReader
   check_model_matches_data(model, file, options.max_events);
   const int classes = model_class_count(model);
   const int producer = model.producer(model.outputs[0]);
-  const bool softmax_output = producer >= 0 && model.nodes[static_cast<std::size_t>(producer)].op_type == "Softmax";
+  const bool softmax_output =
+      producer >= 0 && model.nodes[static_cast<std::size_t>(producer)].op_type == "Softmax";
   EvalResult r;
   r.confusion = ConfusionMatrix(classes);
   r.class_names = file_class_names(file, classes);

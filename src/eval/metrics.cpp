@@ -39,7 +39,8 @@ double ConfusionMatrix::accuracy() const {
   std::int64_t diag = 0;
   for (int c = 0; c < classes_; ++c) diag += at(c, c);
   const auto n = total();
-  return n > 0 ? static_cast<double>(diag) / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+  return n > 0 ? static_cast<double>(diag) / static_cast<double>(n)
+               : std::numeric_limits<double>::quiet_NaN();
 }
 
 double ConfusionMatrix::efficiency(int c) const {

@@ -70,6 +70,17 @@ int fold_batchnorm(Graph& g) {
   return folded;
 }
 
+namespace {
+/// Erases the flagged nodes and re-infers shapes if a rewrite changed anything; returns `count`.
+int commit_rewrite(Graph& g, const std::vector<bool>& removed, int count) {
+  if (count > 0) {
+    g.erase_nodes(removed);
+    g.infer_shapes();
+  }
+  return count;
+}
+}  // namespace
+
 int fuse_activations(Graph& g) {
   int fused = 0;
   std::vector<bool> removed(g.nodes.size(), false);
@@ -79,7 +90,8 @@ int fuse_activations(Graph& g) {
     const int p = g.producer(act.inputs[0]);
     if (p < 0) continue;
     Node& conv = g.nodes[static_cast<std::size_t>(p)];
-    const bool fusable = conv.op_type == "Conv" || (conv.op_type == "BatchNormalization" && act.op_type == "Relu");
+    const bool fusable =
+        conv.op_type == "Conv" || (conv.op_type == "BatchNormalization" && act.op_type == "Relu");
     if (!fusable || conv.has("edgeq_activation") || g.use_count(act.inputs[0]) != 1) continue;
     conv.attrs["edgeq_activation"] = act.op_type;
     if (act.op_type == "Clip") {
@@ -90,11 +102,7 @@ int fuse_activations(Graph& g) {
     removed[i] = true;
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.infer_shapes();
-  }
-  return fused;
+  return commit_rewrite(g, removed, fused);
 }
 
 int fuse_pad_into_conv(Graph& g) {
@@ -108,7 +116,8 @@ int fuse_pad_into_conv(Graph& g) {
     if (pad.op_type != "Pad" || !pad.domain.empty() || pad.inputs.size() != 1) continue;
     const auto p = pad.attr_ints("pads");
     if (pad.attr_string("mode", "constant") != "constant" || pad.attr_float("value", 0.0f) != 0.0f ||
-        p.size() != 8 || p[0] || p[1] || p[4] || p[5] || std::any_of(p.begin(), p.end(), [](auto v) { return v < 0; }))
+        p.size() != 8 || p[0] || p[1] || p[4] || p[5] ||
+        std::any_of(p.begin(), p.end(), [](auto v) { return v < 0; }))
       continue;
     if (g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0])) continue;
     Node& conv = g.nodes[reader[pad.outputs[0]]];
@@ -122,11 +131,7 @@ int fuse_pad_into_conv(Graph& g) {
     removed[i] = true;
     ++fused;
   }
-  if (fused) {
-    g.erase_nodes(removed);
-    g.infer_shapes();
-  }
-  return fused;
+  return commit_rewrite(g, removed, fused);
 }
 
 void remove_unused_initializers(Graph& g) {

@@ -119,8 +119,8 @@ void Executor::prepare_kernels() {
       nchw[i] = make_fast_kernel(ctx);
       support[i] = blocked_support(ctx);
       // Concat and Pad have fast kernels only for blocked data (NCHW copies stay on the reference).
-      candidate[i] = support[i] != BlockedLayout::No &&
-                     (nchw[i] || node.op_type == "Concat" || node.op_type == "Pad");
+      candidate[i] =
+          support[i] != BlockedLayout::No && (nchw[i] || node.op_type == "Concat" || node.op_type == "Pad");
     }
     if (!nchw[i]) nchw[i] = make_reference_kernel(node);
   }
@@ -145,7 +145,8 @@ void Executor::prepare_kernels() {
     }
   }
   kernels_.clear();
-  for (std::size_t i = 0; i < n; ++i) kernels_.push_back(relaid[i] ? std::move(relaid[i]) : std::move(nchw[i]));
+  for (std::size_t i = 0; i < n; ++i)
+    kernels_.push_back(relaid[i] ? std::move(relaid[i]) : std::move(nchw[i]));
 }
 
 std::vector<std::string> Executor::kernel_backends() const {

@@ -6,7 +6,7 @@
 namespace edgeq::runtime {
 
 std::set<std::string> plan_blocked_layout(const graph::Graph& g, const std::vector<BlockedLayout>& support,
-                                         const std::vector<bool>& candidate, std::int64_t block) {
+                                          const std::vector<bool>& candidate, std::int64_t block) {
   std::map<std::string, std::vector<std::size_t>> readers;
   for (std::size_t i = 0; i < g.nodes.size(); ++i)
     for (const auto& v : g.nodes[i].inputs)
@@ -32,7 +32,8 @@ std::set<std::string> plan_blocked_layout(const graph::Graph& g, const std::vect
         if (!v.empty() && !g.is_initializer(v)) values.push_back(v);
       for (const auto& v : g.nodes[i].outputs)
         if (!v.empty()) values.push_back(v);
-      const auto n_cl = std::count_if(values.begin(), values.end(), [&](const auto& v) { return cl.count(v) > 0; });
+      const auto n_cl =
+          std::count_if(values.begin(), values.end(), [&](const auto& v) { return cl.count(v) > 0; });
       if (n_cl > 0 && n_cl < static_cast<long>(values.size())) {
         for (const auto& v : values) cl.erase(v);
         changed = true;

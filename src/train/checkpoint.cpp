@@ -24,7 +24,8 @@ void write_tensors(torch::serialize::OutputArchive& a, const std::string& prefix
 }
 
 std::map<std::string, at::Tensor> read_tensors(torch::serialize::InputArchive& a, const std::string& prefix,
-                                               const nlohmann::ordered_json& names, const at::Device& device) {
+                                               const nlohmann::ordered_json& names,
+                                               const at::Device& device) {
   std::map<std::string, at::Tensor> out;
   for (std::size_t i = 0; i < names.size(); ++i) {
     at::Tensor t;
@@ -55,7 +56,8 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& c,
 Checkpoint load_checkpoint(const std::filesystem::path& path, torch::optim::Optimizer& optimizer,
                            const at::Device& device) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw_input("no checkpoint '{}' to resume from", path.string());
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw_input("no checkpoint '{}' to resume from", path.string());
   Checkpoint c;
   try {
     torch::serialize::InputArchive archive;

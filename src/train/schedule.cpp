@@ -11,7 +11,8 @@ namespace edgeq::train {
 void LrSchedule::validate() const {
   if (kind != "constant" && kind != "step" && kind != "cosine")
     throw_input("unknown learning-rate schedule '{}' (constant, step, cosine)", kind);
-  if (!(base_lr > 0.0) || !std::isfinite(base_lr)) throw_input("learning rate must be positive, got {}", base_lr);
+  if (!(base_lr > 0.0) || !std::isfinite(base_lr))
+    throw_input("learning rate must be positive, got {}", base_lr);
   if (steps_per_epoch == 0 || epochs == 0) throw_input("a schedule needs at least one epoch and one step");
   if (kind == "step" && (step_epochs == 0 || !(gamma > 0.0)))
     throw_input("step schedule needs step epochs >= 1 and gamma > 0");

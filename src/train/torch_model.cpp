@@ -21,9 +21,14 @@ bool is_parameter_slot(const graph::Node& n, std::size_t slot) {
 at::Tensor to_aten(const core::Tensor& t) {
   at::ScalarType type;
   switch (t.dtype()) {
-    case core::DType::F32: type = at::kFloat; break;
-    case core::DType::I64: type = at::kLong; break;
-    default: throw_input("tensor dtype {} has no LibTorch mapping here", core::dtype_name(t.dtype()));
+    case core::DType::F32:
+      type = at::kFloat;
+      break;
+    case core::DType::I64:
+      type = at::kLong;
+      break;
+    default:
+      throw_input("tensor dtype {} has no LibTorch mapping here", core::dtype_name(t.dtype()));
   }
   at::Tensor out = at::empty(t.shape(), at::TensorOptions().dtype(type));
   if (t.bytes() > 0) std::memcpy(out.data_ptr(), t.raw(), t.bytes());

@@ -60,8 +60,9 @@ std::vector<at::Tensor> matmul(const TorchOpCall& c) {
 std::vector<at::Tensor> batchnorm(const TorchOpCall& c) {
   // ONNX: running = momentum * running + (1 - momentum) * batch; LibTorch's momentum is the batch weight.
   const double momentum = 1.0 - c.node.attr_float("momentum", 0.9f);
-  return {fused_activation(c.node, at::batch_norm(c.inputs[0], c.inputs[1], c.inputs[2], c.inputs[3], c.inputs[4],
-                                                  c.training, momentum, c.node.attr_float("epsilon", 1e-5f), true))};
+  return {fused_activation(
+      c.node, at::batch_norm(c.inputs[0], c.inputs[1], c.inputs[2], c.inputs[3], c.inputs[4], c.training,
+                             momentum, c.node.attr_float("epsilon", 1e-5f), true))};
 }
 
 /// The first out_h x out_w outputs (a no-op without autograd cost when the sizes already match).
@@ -101,11 +102,10 @@ std::vector<at::Tensor> average_pool(const TorchOpCall& c) {
     return {at::avg_pool2d(x, {w.kh, w.kw}, {w.sh, w.sw}, {w.pad_top, w.pad_left}, false, include_pad)};
   // Window sums divided by per-window counts: in-bounds pixels, plus the declared pads if include_pad
   // (never the ceil_mode overhang), as the reference kernel.
-  const at::Tensor sums = at::avg_pool2d(pad_for_window(x, w, 0.0), {w.kh, w.kw}, {w.sh, w.sw}, {0, 0}, false,
-                                         true, 1);
+  const at::Tensor sums =
+      at::avg_pool2d(pad_for_window(x, w, 0.0), {w.kh, w.kw}, {w.sh, w.sw}, {0, 0}, false, true, 1);
   at::Tensor mask = at::ones({1, 1, x.size(2), x.size(3)}, x.options());
-  if (include_pad)
-    mask = at::constant_pad_nd(mask, {w.pad_left, w.pad_right, w.pad_top, w.pad_bottom}, 1.0);
+  if (include_pad) mask = at::constant_pad_nd(mask, {w.pad_left, w.pad_right, w.pad_top, w.pad_bottom}, 1.0);
   graph::Window2d wm = w;
   if (include_pad) wm.pad_top = wm.pad_left = 0;
   const at::Tensor counts =

@@ -15,7 +15,9 @@ std::int64_t axis_of(const TorchOpCall& c, std::int64_t axis, std::int64_t rank)
   return graph::normalize_axis(c.node, axis, rank);
 }
 
-std::vector<at::Tensor> relu(const TorchOpCall& c) { return {at::relu(c.inputs[0])}; }
+std::vector<at::Tensor> relu(const TorchOpCall& c) {
+  return {at::relu(c.inputs[0])};
+}
 std::vector<at::Tensor> clip(const TorchOpCall& c) {
   return {at::clamp(c.inputs[0], c.node.attr_float("min", -std::numeric_limits<float>::infinity()),
                     c.node.attr_float("max", std::numeric_limits<float>::infinity()))};
@@ -27,9 +29,15 @@ std::vector<at::Tensor> selu(const TorchOpCall& c) {
   return {at::elu(c.inputs[0], c.node.attr_float("alpha", 1.67326319217681884765625f),
                   c.node.attr_float("gamma", 1.05070102214813232421875f), 1.0)};
 }
-std::vector<at::Tensor> sigmoid(const TorchOpCall& c) { return {at::sigmoid(c.inputs[0])}; }
-std::vector<at::Tensor> tanh(const TorchOpCall& c) { return {at::tanh(c.inputs[0])}; }
-std::vector<at::Tensor> identity(const TorchOpCall& c) { return {c.inputs[0]}; }
+std::vector<at::Tensor> sigmoid(const TorchOpCall& c) {
+  return {at::sigmoid(c.inputs[0])};
+}
+std::vector<at::Tensor> tanh(const TorchOpCall& c) {
+  return {at::tanh(c.inputs[0])};
+}
+std::vector<at::Tensor> identity(const TorchOpCall& c) {
+  return {c.inputs[0]};
+}
 
 std::vector<at::Tensor> softmax(const TorchOpCall& c) {
   const at::Tensor& x = c.inputs[0];
@@ -48,8 +56,12 @@ std::vector<at::Tensor> dropout(const TorchOpCall& c) {
   return out;
 }
 
-std::vector<at::Tensor> add(const TorchOpCall& c) { return {c.inputs[0] + c.inputs[1]}; }
-std::vector<at::Tensor> mul(const TorchOpCall& c) { return {c.inputs[0] * c.inputs[1]}; }
+std::vector<at::Tensor> add(const TorchOpCall& c) {
+  return {c.inputs[0] + c.inputs[1]};
+}
+std::vector<at::Tensor> mul(const TorchOpCall& c) {
+  return {c.inputs[0] * c.inputs[1]};
+}
 std::vector<at::Tensor> concat(const TorchOpCall& c) {
   return {at::cat(c.inputs, axis_of(c, c.node.attr_int("axis", 1), c.inputs[0].dim()))};
 }
@@ -97,7 +109,8 @@ std::vector<at::Tensor> unsqueeze(const TorchOpCall& c) {
   return {x};
 }
 
-/// Source index of each position of a padded axis of length len (reflect without repeating the edge, or edge).
+/// Source index of each position of a padded axis of length len (reflect without repeating the edge, or
+/// edge).
 at::Tensor pad_indices(std::int64_t len, std::int64_t before, std::int64_t after, bool reflect,
                        const at::Device& device) {
   std::vector<std::int64_t> idx;
@@ -148,9 +161,12 @@ std::vector<at::Tensor> resize(const TorchOpCall& c) {
   at::Tensor y = x;
   for (std::int64_t d = 2; d < 4; ++d) {
     const std::int64_t in = x.size(d);
-    const auto scale_given = it != c.node.attrs.end() ? std::get<std::vector<float>>(it->second)[static_cast<std::size_t>(d)] : 0.0f;
-    const std::int64_t out = !sizes.empty() ? sizes[static_cast<std::size_t>(d)]
-                                            : static_cast<std::int64_t>(std::floor(static_cast<double>(in) * scale_given));
+    const auto scale_given = it != c.node.attrs.end()
+                                 ? std::get<std::vector<float>>(it->second)[static_cast<std::size_t>(d)]
+                                 : 0.0f;
+    const std::int64_t out =
+        !sizes.empty() ? sizes[static_cast<std::size_t>(d)]
+                       : static_cast<std::int64_t>(std::floor(static_cast<double>(in) * scale_given));
     const double scale = it != c.node.attrs.end() ? static_cast<double>(scale_given)
                                                   : static_cast<double>(out) / static_cast<double>(in);
     std::vector<std::int64_t> i0, i1;

@@ -1,9 +1,9 @@
 #include "edgeq/train/trainer.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
@@ -41,30 +41,45 @@ void TrainOptions::validate() const {
 }
 
 nlohmann::ordered_json TrainOptions::hyperparameters() const {
-  return {{"epochs", epochs},          {"batch", batch},
-          {"lr", lr},                  {"optimizer", optimizer},
-          {"momentum", momentum},      {"nesterov", nesterov},
-          {"weight_decay", weight_decay}, {"schedule", schedule},
-          {"warmup_epochs", warmup_epochs}, {"step_epochs", step_epochs},
-          {"gamma", gamma},            {"patience", patience},
+  return {{"epochs", epochs},
+          {"batch", batch},
+          {"lr", lr},
+          {"optimizer", optimizer},
+          {"momentum", momentum},
+          {"nesterov", nesterov},
+          {"weight_decay", weight_decay},
+          {"schedule", schedule},
+          {"warmup_epochs", warmup_epochs},
+          {"step_epochs", step_epochs},
+          {"gamma", gamma},
+          {"patience", patience},
           {"min_delta", min_delta},
-          {"class_weights", class_weights}, {"label_smoothing", label_smoothing},
-          {"augment", augment},        {"seed", seed},
-          {"normalisation_events", normalisation_events}, {"max_train_events", max_train_events},
+          {"class_weights", class_weights},
+          {"label_smoothing", label_smoothing},
+          {"augment", augment},
+          {"seed", seed},
+          {"normalisation_events", normalisation_events},
+          {"max_train_events", max_train_events},
           {"max_val_events", max_val_events}};
 }
 
 namespace {
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<at::Tensor>& p) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
+                                                        const std::vector<at::Tensor>& p) {
   if (o.optimizer == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        p, torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+    return std::make_unique<torch::optim::SGD>(p, torch::optim::SGDOptions(o.lr)
+                                                      .momentum(o.momentum)
+                                                      .nesterov(o.nesterov)
+                                                      .weight_decay(o.weight_decay));
   if (o.optimizer == "adamw")
-    return std::make_unique<torch::optim::AdamW>(p, torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
-  return std::make_unique<torch::optim::Adam>(p, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+    return std::make_unique<torch::optim::AdamW>(
+        p, torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  return std::make_unique<torch::optim::Adam>(p,
+                                              torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 }
 
-std::vector<double> class_weights(const std::string& spec, const std::vector<std::int32_t>& labels, int classes) {
+std::vector<double> class_weights(const std::string& spec, const std::vector<std::int32_t>& labels,
+                                  int classes) {
   if (spec.empty() || spec == "none") return {};
   std::vector<double> w;
   if (spec == "balanced") {
@@ -175,8 +190,9 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
   const auto weights = class_weights(o.class_weights, train_loader.labels(), classes);
   at::Tensor weight_tensor;
   if (!weights.empty()) weight_tensor = at::tensor(weights).to(device, at::kFloat);
-  const LrSchedule schedule{o.schedule, o.lr, train_loader.batches(), o.epochs,
-                            o.warmup_epochs * train_loader.batches(), o.step_epochs, o.gamma};
+  const LrSchedule schedule{
+      o.schedule,    o.lr,   train_loader.batches(), o.epochs, o.warmup_epochs * train_loader.batches(),
+      o.step_epochs, o.gamma};
 
   std::error_code ec;
   std::filesystem::create_directories(run_dir, ec);
@@ -193,9 +209,10 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
     want.erase("epochs");
     have.erase("epochs");
     if (want != have)
-      throw_input("checkpoint {} was made with other settings than this command ({} vs {}); resume with the "
-                  "same options",
-                  checkpoint_path.string(), have.dump(), want.dump());
+      throw_input(
+          "checkpoint {} was made with other settings than this command ({} vs {}); resume with the "
+          "same options",
+          checkpoint_path.string(), have.dump(), want.dump());
     model.load_state(c.model);
     best_state = c.best;
     cpu_generator().set_state(c.rng_state);
@@ -272,13 +289,17 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
       ++bad_epochs;
     }
     result.history.push_back(rec);
-    spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | lr {:.3g} | {:.1f} s",
-                 rec.epoch, o.epochs, rec.train_loss, rec.train_accuracy, rec.val_loss, rec.val_accuracy, rec.lr,
-                 rec.seconds);
+    spdlog::info(
+        "epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | lr {:.3g} | {:.1f} s",
+        rec.epoch, o.epochs, rec.train_loss, rec.train_accuracy, rec.val_loss, rec.val_accuracy, rec.lr,
+        rec.seconds);
     Checkpoint c;
-    c.meta = {{"hyperparameters", o.hyperparameters()}, {"epochs_done", rec.epoch},
-              {"best_val_loss", best_loss},             {"best_epoch", result.best_epoch},
-              {"bad_epochs", bad_epochs},               {"history", log.history_json(result.history)}};
+    c.meta = {{"hyperparameters", o.hyperparameters()},
+              {"epochs_done", rec.epoch},
+              {"best_val_loss", best_loss},
+              {"best_epoch", result.best_epoch},
+              {"bad_epochs", bad_epochs},
+              {"history", log.history_json(result.history)}};
     c.model = clone_state(model);
     c.best = best_state;
     c.rng_state = cpu_generator().get_state();
@@ -295,14 +316,11 @@ TrainResult train_classifier(const graph::Graph& initial, const std::filesystem:
   model.load_state(best_state);
   result.model = model.to_graph();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  nlohmann::ordered_json summary{{"hyperparameters", o.hyperparameters()},
-                                 {"train_file", train_file.filename().string()},
-                                 {"val_file", val_file.filename().string()},
-                                 {"train_events", train_loader.events()},
-                                 {"val_events", val_loader.events()},
-                                 {"epochs_run", result.history.size()},
-                                 {"best_epoch", result.best_epoch},
-                                 {"stopped_early", result.stopped_early}};
+  nlohmann::ordered_json summary{
+      {"hyperparameters", o.hyperparameters()},   {"train_file", train_file.filename().string()},
+      {"val_file", val_file.filename().string()}, {"train_events", train_loader.events()},
+      {"val_events", val_loader.events()},        {"epochs_run", result.history.size()},
+      {"best_epoch", result.best_epoch},          {"stopped_early", result.stopped_early}};
   if (result.best_epoch > 0) {
     const auto& best = result.history.at(result.best_epoch - 1);
     summary["val_loss"] = best.val_loss;

@@ -11,7 +11,9 @@ namespace edgeq::train {
 
 TrainingLog::TrainingLog(std::filesystem::path run_dir, std::vector<std::string> class_names,
                          nlohmann::ordered_json hyperparameters)
-    : dir_(std::move(run_dir)), class_names_(std::move(class_names)), hyperparameters_(std::move(hyperparameters)) {}
+    : dir_(std::move(run_dir)),
+      class_names_(std::move(class_names)),
+      hyperparameters_(std::move(hyperparameters)) {}
 
 nlohmann::ordered_json TrainingLog::history_json(const std::vector<EpochRecord>& history) const {
   auto out = nlohmann::ordered_json::array();
@@ -77,7 +79,8 @@ void TrainingLog::write(const std::vector<EpochRecord>& history, std::size_t bes
     train_acc.y.push_back(r.train_accuracy);
     val_acc.y.push_back(r.val_accuracy);
   }
-  data::write_line_plot_png(dir_ / "curves.png", fmt::format("training curves (best epoch {})", best_epoch), "epoch",
+  data::write_line_plot_png(dir_ / "curves.png", fmt::format("training curves (best epoch {})", best_epoch),
+                            "epoch",
                             {{"cross-entropy loss", "loss", {train_loss, val_loss}},
                              {"accuracy", "accuracy", {train_acc, val_acc}}});
 }

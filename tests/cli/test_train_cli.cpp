@@ -37,7 +37,8 @@ class TrainCli : public ::testing::Test {
 
 TEST_F(TrainCli, TrainEvalAndResumeWithMoreEpochs) {
   const std::string out = (dir_ / "m.onnx").string();
-  const std::string common = "-q train --model nunet_s " + data_args() + " --batch 16 --threads 2 --lr 0.01 --json --out " + out;
+  const std::string common =
+      "-q train --model nunet_s " + data_args() + " --batch 16 --threads 2 --lr 0.01 --json --out " + out;
   auto r = run_edgeq(common + " --epochs 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto summary = nlohmann::json::parse(r.output);
@@ -63,7 +64,8 @@ TEST_F(TrainCli, BadInputGivesOneLineAndExitTwo) {
   expect_bad("train --model nunet_s " + data_args() + " --optimizer rmsprop" + out, "rmsprop");
   expect_bad("train --model nunet_s " + data_args() + " --classes 5" + out, "classes");
   expect_bad("train --model nunet_s --input 3x64x64 " + data_args() + out, "expects input");
-  expect_bad("train --model nunet_s --train " + (dir_ / "nope.h5").string() + " --val x.h5" + out, "not found");
+  expect_bad("train --model nunet_s --train " + (dir_ / "nope.h5").string() + " --val x.h5" + out,
+             "not found");
   SyntheticEvents s;
   s.dtype = data::ImageDtype::Float32;
   s.nan_event = 3;
@@ -75,7 +77,8 @@ TEST_F(TrainCli, BadInputGivesOneLineAndExitTwo) {
                  (dir_ / "r2").string() + out,
              "at epoch 1, batch");
   expect_bad("eval --model nunet_s --classes 4 --data " + (dir_ / "val.h5").string(), "classes");
-  expect_bad("train --model nunet_s " + data_args() + " --device cuda:0 --run-dir " + (dir_ / "r3").string() + out,
-             "cuda");
+  expect_bad(
+      "train --model nunet_s " + data_args() + " --device cuda:0 --run-dir " + (dir_ / "r3").string() + out,
+      "cuda");
 }
 }  // namespace

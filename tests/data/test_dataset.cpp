@@ -14,6 +14,18 @@
 namespace edgeq::data {
 namespace {
 
+/// A synthetic file of `events` 3x12x12 events in dir.
+std::filesystem::path small_file(const test::TempDir& dir, std::size_t events,
+                                 ImageDtype dtype = ImageDtype::UInt8, long nan_event = -1) {
+  test::SyntheticEvents s;
+  s.events = events;
+  s.height = s.width = 12;
+  s.dtype = dtype;
+  s.nan_event = nan_event;
+  test::write_synthetic_events(dir / "a.h5", s);
+  return dir / "a.h5";
+}
+
 TEST(InputNormalisation, MeanAndStdPerPlaneAndJsonRoundTrip) {
   test::TempDir dir;
   test::SyntheticEvents s;
@@ -48,11 +60,7 @@ TEST(InputNormalisation, MeanAndStdPerPlaneAndJsonRoundTrip) {
 
 TEST(BatchLoader, EachEpochIsADeterministicPermutation) {
   test::TempDir dir;
-  test::SyntheticEvents s;
-  s.events = 50;
-  s.height = s.width = 12;
-  test::write_synthetic_events(dir / "a.h5", s);
-  const EventFileReader f(dir / "a.h5");
+  const EventFileReader f(small_file(dir, 50));
   LoaderOptions o;
   o.batch = 16;
   BatchLoader loader(f, o);
@@ -76,11 +84,7 @@ TEST(BatchLoader, EachEpochIsADeterministicPermutation) {
 
 TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
   test::TempDir dir;
-  test::SyntheticEvents s;
-  s.events = 40;
-  s.height = s.width = 12;
-  test::write_synthetic_events(dir / "a.h5", s);
-  const EventFileReader f(dir / "a.h5");
+  const EventFileReader f(small_file(dir, 40));
   LoaderOptions o;
   o.batch = 40;
   o.shuffle = false;
@@ -110,13 +114,7 @@ TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
 
 TEST(BatchLoader, FloatImagesAndNonFinitePixels) {
   test::TempDir dir;
-  test::SyntheticEvents s;
-  s.events = 20;
-  s.height = s.width = 12;
-  s.dtype = ImageDtype::Float32;
-  s.nan_event = 13;
-  test::write_synthetic_events(dir / "nan.h5", s);
-  const EventFileReader f(dir / "nan.h5");
+  const EventFileReader f(small_file(dir, 20, ImageDtype::Float32, 13));
   EXPECT_EQ(f.layout().dtype, ImageDtype::Float32);
   EXPECT_THROW(f.read_image(0), Error);  // uint16 view of float images
   LoaderOptions o;

@@ -14,7 +14,7 @@ namespace {
 
 TEST(ConfusionMatrix, EfficiencyPurityAccuracyByHand) {
   ConfusionMatrix m(3);
-  // truth 0: 8 right, 2 as class 1; truth 1: 5 right, 5 as class 2; truth 2: 10 right; none predicted... 
+  // truth 0: 8 right, 2 as class 1; truth 1: 5 right, 5 as class 2; truth 2: 10 right; none predicted...
   for (int i = 0; i < 8; ++i) m.add(0, 0);
   for (int i = 0; i < 2; ++i) m.add(0, 1);
   for (int i = 0; i < 5; ++i) m.add(1, 1);

@@ -129,10 +129,16 @@ TEST(Passes, FusePadIntoConvPreservesOutputs) {
   g.initializers["w"] = w;
   const graph::AttrValue pads = std::vector<std::int64_t>{0, 0, 1, 0, 0, 0, 2, 1};
   g.nodes.push_back({"pad1", "Pad", "", {"x"}, {"p1"}, {{"pads", pads}}});
-  g.nodes.push_back({"conv", "Conv", "", {"p1", "w"}, {"c"},
-                     {{"strides", std::vector<std::int64_t>{2, 2}}, {"pads", std::vector<std::int64_t>{1, 1, 0, 0}}}});
+  g.nodes.push_back(
+      {"conv",
+       "Conv",
+       "",
+       {"p1", "w"},
+       {"c"},
+       {{"strides", std::vector<std::int64_t>{2, 2}}, {"pads", std::vector<std::int64_t>{1, 1, 0, 0}}}});
   g.nodes.push_back({"pad2", "Pad", "", {"c"}, {"p2"}, {{"pads", pads}}});
-  g.nodes.push_back({"pool", "MaxPool", "", {"p2"}, {"y"}, {{"kernel_shape", std::vector<std::int64_t>{2, 2}}}});
+  g.nodes.push_back(
+      {"pool", "MaxPool", "", {"p2"}, {"y"}, {{"kernel_shape", std::vector<std::int64_t>{2, 2}}}});
   g.outputs = {"y"};
   g.topological_sort();
   g.infer_shapes();

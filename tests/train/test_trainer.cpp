@@ -31,8 +31,8 @@ TEST(LrSchedule, ClosedForms) {
   EXPECT_NEAR(s.at(5 + 35 / 2), 0.1 * 0.5 * (1 + std::cos(std::numbers::pi * 17.0 / 35.0)), 1e-15);
   EXPECT_NEAR(s.at(39), 0.1 * 0.5 * (1 + std::cos(std::numbers::pi * 34.0 / 35.0)), 1e-15);
   LrSchedule step{"step", 1.0, 3, 9, 0, 2, 0.5};
-  EXPECT_DOUBLE_EQ(step.at(5), 1.0);    // epoch 1
-  EXPECT_DOUBLE_EQ(step.at(6), 0.5);    // epoch 2
+  EXPECT_DOUBLE_EQ(step.at(5), 1.0);      // epoch 1
+  EXPECT_DOUBLE_EQ(step.at(6), 0.5);      // epoch 2
   EXPECT_DOUBLE_EQ(step.at(26), 0.0625);  // epoch 8: 0.5^4
   EXPECT_THROW((LrSchedule{"exp", 1.0}.validate()), Error);
 }

@@ -38,8 +38,8 @@ class BlockedZeroPad final : public Kernel {
     const auto row = static_cast<std::size_t>(in[3] * block) * sizeof(float);
     for (std::int64_t p = 0; p < planes; ++p)
       for (std::int64_t h = 0; h < in[2]; ++h)
-        std::memcpy(y + ((p * out[2] + h + top_) * out[3] + left_) * block, x + (p * in[2] + h) * in[3] * block,
-                    row);
+        std::memcpy(y + ((p * out[2] + h + top_) * out[3] + left_) * block,
+                    x + (p * in[2] + h) * in[3] * block, row);
   }
   const char* backend() const override { return "blocked-copy"; }
 

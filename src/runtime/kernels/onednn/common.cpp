@@ -67,7 +67,7 @@ CpuBinding::CpuBinding(std::size_t threads) {
   static std::size_t workers_bound = 0;  // OpenMP keeps its worker threads: bind them once
   const std::lock_guard lock(mutex);
   if (workers_bound != threads) {
-#pragma omp parallel num_threads(static_cast<int>(threads))
+#pragma omp parallel num_threads(static_cast <int>(threads))
     {
       const auto t = static_cast<std::size_t>(omp_get_thread_num());
       if (t > 0) pin(t);
@@ -126,8 +126,9 @@ BlockedLayout blocked_support(const PrepareContext& ctx) {
   }
   if (op == "Pad") {
     const auto p = n.attr_ints("pads");
-    const bool zero_spatial = n.attr_string("mode", "constant") == "constant" && n.attr_float("value", 0.0f) == 0.0f &&
-                              p.size() == 8 && !p[0] && !p[1] && !p[4] && !p[5] &&
+    const bool zero_spatial = n.attr_string("mode", "constant") == "constant" &&
+                              n.attr_float("value", 0.0f) == 0.0f && p.size() == 8 && !p[0] && !p[1] &&
+                              !p[4] && !p[5] &&
                               std::all_of(p.begin(), p.end(), [](auto v) { return v >= 0; });
     return zero_spatial ? BlockedLayout::Uniform : BlockedLayout::No;
   }

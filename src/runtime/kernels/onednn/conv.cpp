@@ -1,6 +1,6 @@
-// oneDNN convolution: activations in NCHW or oneDNN's blocked layout as the executor chose for each side, weights
-// reordered once into the primitive's preferred layout, bias and activation fused. Used when the weights (and
-// bias) are constants.
+// oneDNN convolution: activations in NCHW or oneDNN's blocked layout as the executor chose for each side,
+// weights reordered once into the primitive's preferred layout, bias and activation fused. Used when the
+// weights (and bias) are constants.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 

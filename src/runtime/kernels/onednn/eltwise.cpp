@@ -1,6 +1,6 @@
-// oneDNN element-wise kernels (on flat memory, so any layout shared by input and output): Relu, LeakyRelu, Clip, Sigmoid, Tanh; binary Add/Mul with
-// numpy broadcasting (equal ranks after left-padding with 1s); inference BatchNormalization (global
-// statistics, scale and shift).
+// oneDNN element-wise kernels (on flat memory, so any layout shared by input and output): Relu, LeakyRelu,
+// Clip, Sigmoid, Tanh; binary Add/Mul with numpy broadcasting (equal ranks after left-padding with 1s);
+// inference BatchNormalization (global statistics, scale and shift).
 #include <limits>
 
 #include "onednn_common.hpp"
@@ -125,7 +125,8 @@ std::unique_ptr<Kernel> make_eltwise(const PrepareContext& c) {
     if (s.size() < 2 || s.size() > 5) return nullptr;
     const std::string act = n.attr_string("edgeq_activation", "");
     if (!act.empty() && act != "Relu") return nullptr;
-    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f), c.input_blocked(0), act == "Relu");
+    return std::make_unique<BatchNormKernel>(s, n.attr_float("epsilon", 1e-5f), c.input_blocked(0),
+                                             act == "Relu");
   }
   return nullptr;
 }

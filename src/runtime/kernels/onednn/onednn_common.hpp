@@ -10,14 +10,15 @@ namespace edgeq::runtime::onednn {
 dnnl::engine& engine();
 dnnl::stream& stream();
 dnnl::memory::dims dims_of(const Shape& s);
-/// Channel block of oneDNN's native activation layout on this CPU: 16 (nChw16c) with AVX-512, else 8 (nChw8c).
+/// Channel block of oneDNN's native activation layout on this CPU: 16 (nChw16c) with AVX-512, else 8
+/// (nChw8c).
 std::int64_t channel_block();
 /// The blocked layout (nChw8c / nChw16c) or nchw for a 4-D activation.
 dnnl::memory::format_tag activation_tag(bool blocked);
 /// Whether a pd runs a reference (non-JIT) implementation, which is too slow to keep a blocked island.
 bool is_reference_impl(const std::string& impl_info);
-/// Throws dnnl::error (unimplemented) for a reference implementation on blocked activations: the executor then
-/// keeps this node in NCHW.
+/// Throws dnnl::error (unimplemented) for a reference implementation on blocked activations: the executor
+/// then keeps this node in NCHW.
 void require_jit_for_blocked(const std::string& impl_info, bool blocked);
 /// Sets OpenMP's thread count for oneDNN (0 = leave as is).
 void set_threads(std::size_t threads);

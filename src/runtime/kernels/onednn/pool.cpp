@@ -51,19 +51,18 @@ std::unique_ptr<Kernel> make_pool(const PrepareContext& c) {
   if (pad_r[0] > w.pad_bottom || pad_r[1] > w.pad_right) return nullptr;
   return std::make_unique<PoolKernel>(x, y, alg, dnnl::memory::dims{w.sh, w.sw},
                                       dnnl::memory::dims{w.kh, w.kw}, dnnl::memory::dims{w.dh - 1, w.dw - 1},
-                                      dnnl::memory::dims{w.pad_top, w.pad_left}, pad_r,
-                                      c.input_blocked(0), c.input_blocked(0));
+                                      dnnl::memory::dims{w.pad_top, w.pad_left}, pad_r, c.input_blocked(0),
+                                      c.input_blocked(0));
 }
 
-/// GlobalAveragePool = average pooling with the window equal to the plane. Its [N, C, 1, 1] output has the same
-/// memory order in both layouts, so only the input's layout matters.
+/// GlobalAveragePool = average pooling with the window equal to the plane. Its [N, C, 1, 1] output has the
+/// same memory order in both layouts, so only the input's layout matters.
 std::unique_ptr<Kernel> make_global_average_pool(const PrepareContext& c) {
   const Shape x = c.graph.info(c.node.inputs[0]).shape;
-  return std::make_unique<PoolKernel>(x, Shape{x[0], x[1], 1, 1},
-                                      dnnl::algorithm::pooling_avg_exclude_padding, dnnl::memory::dims{1, 1},
-                                      dnnl::memory::dims{x[2], x[3]}, dnnl::memory::dims{0, 0},
-                                      dnnl::memory::dims{0, 0}, dnnl::memory::dims{0, 0},
-                                      c.input_blocked(0), c.input_blocked(0));
+  return std::make_unique<PoolKernel>(
+      x, Shape{x[0], x[1], 1, 1}, dnnl::algorithm::pooling_avg_exclude_padding, dnnl::memory::dims{1, 1},
+      dnnl::memory::dims{x[2], x[3]}, dnnl::memory::dims{0, 0}, dnnl::memory::dims{0, 0},
+      dnnl::memory::dims{0, 0}, c.input_blocked(0), c.input_blocked(0));
 }
 
 }  // namespace edgeq::runtime::onednn

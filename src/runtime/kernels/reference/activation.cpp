@@ -78,8 +78,8 @@ void softmax(KernelContext& c) {
     }
 }
 
-/// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1); then max(y, 0) if a Relu was fused
-/// (graph::fuse_activations).
+/// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1); then max(y, 0) if a Relu was
+/// fused (graph::fuse_activations).
 void batchnorm(KernelContext& c) {
   const auto& s = c.inputs[0]->shape();
   const double eps = c.node.attr_float("epsilon", 1e-5f);
@@ -97,7 +97,8 @@ void batchnorm(KernelContext& c) {
     const double add = bias[k] - mean[k] * mul;
     for (std::int64_t b = 0; b < n; ++b) {
       const std::int64_t base = (b * ch + k) * inner;
-      for (std::int64_t i = 0; i < inner; ++i) y[base + i] = static_cast<float>(std::max(x[base + i] * mul + add, lo));
+      for (std::int64_t i = 0; i < inner; ++i)
+        y[base + i] = static_cast<float>(std::max(x[base + i] * mul + add, lo));
     }
   }
 }

@@ -67,7 +67,9 @@ void resize(KernelContext& c) {
     throw_input("{}: resizing batch or channel axes is not supported", c.node.describe());
   const float* xp = x.data<float>();
   float* yp = y.data<float>();
-  auto nearest = [&](double v, std::int64_t len) { return graph::resize_nearest_index(nearest_mode, v, len); };
+  auto nearest = [&](double v, std::int64_t len) {
+    return graph::resize_nearest_index(nearest_mode, v, len);
+  };
   for (std::int64_t p = 0; p < in[0] * in[1]; ++p) {
     const float* src = xp + p * in[2] * in[3];
     float* dst = yp + p * out[2] * out[3];

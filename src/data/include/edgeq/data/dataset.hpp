@@ -41,8 +41,8 @@ std::string augmentation_name(unsigned flags);
 
 struct LoaderOptions {
   std::size_t batch = 32;
-  bool shuffle = true;      ///< a new permutation per epoch, a pure function of (seed, epoch)
-  std::uint64_t seed = 1;   ///< shuffling and augmentation
+  bool shuffle = true;              ///< a new permutation per epoch, a pure function of (seed, epoch)
+  std::uint64_t seed = 1;           ///< shuffling and augmentation
   unsigned augment = kAugmentNone;  ///< each augmentation applied to an event with probability 1/2
   std::optional<InputNormalisation> normalisation;
   std::size_t max_events = 0;  ///< use only the first N events (0 = all)

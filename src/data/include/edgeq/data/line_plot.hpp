@@ -20,7 +20,7 @@ struct PlotPanel {
 
 /// Draws the panels one above the other and writes the PNG atomically. Throws Error(BadInput) for series of
 /// unequal lengths.
-void write_line_plot_png(const std::filesystem::path& path, const std::string& title, const std::string& x_label,
-                         const std::vector<PlotPanel>& panels);
+void write_line_plot_png(const std::filesystem::path& path, const std::string& title,
+                         const std::string& x_label, const std::vector<PlotPanel>& panels);
 
 }  // namespace edgeq::data

@@ -44,8 +44,8 @@ struct EvalResult {
   std::vector<std::string> class_names;
 };
 
-/// Runs the model (fast runtime backend) over the file. If the model's output is not a softmax (probabilities),
-/// a softmax is applied to it before the loss.
+/// Runs the model (fast runtime backend) over the file. If the model's output is not a softmax
+/// (probabilities), a softmax is applied to it before the loss.
 EvalResult evaluate_model(const graph::Graph& model, const data::EventFileReader& file,
                           const EvalOptions& options);
 

@@ -26,7 +26,8 @@ class ConfusionMatrix {
   double purity(int c) const;
   /// Row-major counts [truth][predicted].
   const std::vector<std::int64_t>& counts() const { return counts_; }
-  /// {"accuracy", "classes": [{"name", "efficiency", "purity", "events"}], "confusion": [[...]]}; NaN -> null.
+  /// {"accuracy", "classes": [{"name", "efficiency", "purity", "events"}], "confusion": [[...]]}; NaN ->
+  /// null.
   nlohmann::ordered_json to_json(const std::vector<std::string>& names) const;
   /// Human-readable table (rows = truth, columns = predicted) with efficiency and purity.
   std::string to_table(const std::vector<std::string>& names) const;

@@ -11,15 +11,16 @@ namespace edgeq::graph {
 /// Returns the number of BatchNormalization nodes removed. Shapes are re-inferred.
 int fold_batchnorm(Graph& graph);
 
-/// Fuses Relu / Clip into the preceding Conv, and Relu into the preceding BatchNormalization (DenseNet's BN-ReLU),
-/// when that output has no other reader: the node gets the edgeq-internal attributes edgeq_activation ("Relu" or
-/// "Clip") and edgeq_clip_min / edgeq_clip_max, which every kernel of the op applies to its result (oneDNN as a
-/// post-op or fused flag). ONNX export writes such a node as node + activation. Returns the number fused.
+/// Fuses Relu / Clip into the preceding Conv, and Relu into the preceding BatchNormalization (DenseNet's
+/// BN-ReLU), when that output has no other reader: the node gets the edgeq-internal attributes
+/// edgeq_activation ("Relu" or "Clip") and edgeq_clip_min / edgeq_clip_max, which every kernel of the op
+/// applies to its result (oneDNN as a post-op or fused flag). ONNX export writes such a node as node +
+/// activation. Returns the number fused.
 int fuse_activations(Graph& graph);
 
 /// Folds a zero constant Pad of the spatial axes of a 4-D tensor into the Conv that is its only reader (Keras
-/// exports ZeroPadding2D before strided convolutions): the Conv's explicit pads grow by the Pad's. Returns the
-/// number of Pad nodes removed.
+/// exports ZeroPadding2D before strided convolutions): the Conv's explicit pads grow by the Pad's. Returns
+/// the number of Pad nodes removed.
 int fuse_pad_into_conv(Graph& graph);
 
 /// Removes initializers no node or output reads.

@@ -18,8 +18,8 @@ enum class Backend { Auto, Reference };
 struct ExecutorOptions {
   std::size_t threads = 1;  ///< 0 = all cores
   /// Auto: constants folded, BatchNorm folded into Conv/Gemm, zero Pads and Relu/Clip fused into Conv, then a
-  /// fast kernel per op where one applies (activations kept in oneDNN's blocked layout between them), else the
-  /// reference. Reference: the graph as given, reference kernels only (the semantics).
+  /// fast kernel per op where one applies (activations kept in oneDNN's blocked layout between them), else
+  /// the reference. Reference: the graph as given, reference kernels only (the semantics).
   Backend backend = Backend::Auto;
 };
 

@@ -46,12 +46,8 @@ struct PrepareContext {
   /// 4-D [N, C, H, W] value. Empty = all NCHW. Only kernels with blocked_support() != No get true.
   std::vector<bool> blocked_inputs{}, blocked_outputs{};
 
-  bool input_blocked(std::size_t i) const {
-    return i < blocked_inputs.size() && blocked_inputs[i];
-  }
-  bool output_blocked(std::size_t i) const {
-    return i < blocked_outputs.size() && blocked_outputs[i];
-  }
+  bool input_blocked(std::size_t i) const { return i < blocked_inputs.size() && blocked_inputs[i]; }
+  bool output_blocked(std::size_t i) const { return i < blocked_outputs.size() && blocked_outputs[i]; }
 };
 
 /// Whether a node's fast kernel can work on blocked activations, which lets the executor keep chains of
@@ -72,8 +68,8 @@ bool fast_kernels_available();
 /// Binds the fast backend's worker threads to distinct CPUs of the process's affinity mask once, and the
 /// calling thread to the first of them for this object's lifetime (restoring its mask afterwards), as
 /// OMP_PROC_BIND=true does for the whole process: on a shared machine unbound threads migrate and share cores
-/// (measured: ResNet50V2 at 2 threads 46 ms unbound, 39 ms bound). No-op without fast kernels, with one thread,
-/// or when the mask has fewer CPUs than threads.
+/// (measured: ResNet50V2 at 2 threads 46 ms unbound, 39 ms bound). No-op without fast kernels, with one
+/// thread, or when the mask has fewer CPUs than threads.
 class CpuBinding {
  public:
   explicit CpuBinding(std::size_t threads);

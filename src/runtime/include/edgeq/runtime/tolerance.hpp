@@ -40,9 +40,9 @@ inline double batchnorm_tolerance(double x_minus_mean_times_g, double beta, doub
 }
 
 /// One op evaluated in float64 (LibTorch training executor in double) against the reference kernel: the
-/// reference accumulates in double and rounds the result to float32 (<= u |y|); elementwise steps the reference
-/// does in float (Add, Mul, LeakyRelu) add at most one more rounding. Allow 4u |y| plus 4u of 1% of the
-/// output's largest magnitude, for results that cancel to near zero.
+/// reference accumulates in double and rounds the result to float32 (<= u |y|); elementwise steps the
+/// reference does in float (Add, Mul, LeakyRelu) add at most one more rounding. Allow 4u |y| plus 4u of 1% of
+/// the output's largest magnitude, for results that cancel to near zero.
 inline double float32_result_tolerance(double y, double y_max_abs) {
   return 4.0 * kUnitRoundoff * (std::abs(y) + 0.01 * y_max_abs) + 1e-30;
 }

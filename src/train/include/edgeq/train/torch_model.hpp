@@ -61,7 +61,7 @@ class TorchModel {
   std::map<std::string, at::Tensor> state_;
   std::vector<at::Tensor> parameters_;
   std::vector<std::string> parameter_names_;
-  std::string logits_value_;  ///< input of the final Softmax, or empty
+  std::string logits_value_;                             ///< input of the final Softmax, or empty
   std::vector<std::vector<std::string>> release_after_;  ///< per node: values no later node reads
   bool training_ = false;
 };

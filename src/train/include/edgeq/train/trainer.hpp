@@ -1,9 +1,10 @@
 // Supervised training of a classifier graph on HDF5 event files with LibTorch (edgeq train).
 //
-// Per epoch: shuffled (seed, epoch) batches with optional augmentation, cross-entropy on the logits (the input
-// of a final Softmax, see TorchModel::logits) with optional class weights and label smoothing, an optimiser
-// step per batch with the scheduled learning rate; then validation (loss, accuracy, confusion matrix,
-// per-class efficiency and purity). After every epoch the run directory receives, each written atomically:
+// Per epoch: shuffled (seed, epoch) batches with optional augmentation, cross-entropy on the logits (the
+// input of a final Softmax, see TorchModel::logits) with optional class weights and label smoothing, an
+// optimiser step per batch with the scheduled learning rate; then validation (loss, accuracy, confusion
+// matrix, per-class efficiency and purity). After every epoch the run directory receives, each written
+// atomically:
 //   checkpoint.pt  model, best-so-far model, optimiser state, RNG state and history (resume point)
 //   metrics.csv, metrics.json, curves.png
 // The returned model carries the weights of the epoch with the lowest validation loss, the input
@@ -30,10 +31,10 @@ struct TrainOptions {
   std::size_t epochs = 10;
   std::size_t batch = 32;
   double lr = 1e-3;
-  std::string optimizer = "adam";  ///< sgd, adam, adamw
-  double momentum = 0.9;           ///< sgd
-  bool nesterov = false;           ///< sgd
-  double weight_decay = 0.0;       ///< L2 (sgd, adam) or decoupled (adamw)
+  std::string optimizer = "adam";     ///< sgd, adam, adamw
+  double momentum = 0.9;              ///< sgd
+  bool nesterov = false;              ///< sgd
+  double weight_decay = 0.0;          ///< L2 (sgd, adam) or decoupled (adamw)
   std::string schedule = "constant";  ///< constant, step, cosine
   std::size_t warmup_epochs = 0;
   std::size_t step_epochs = 10;
@@ -44,10 +45,10 @@ struct TrainOptions {
   double label_smoothing = 0.0;
   std::string augment = "none";  ///< see data::parse_augmentation
   std::uint64_t seed = 1;
-  std::size_t normalisation_events = 500;  ///< training events used for the input normalisation
+  std::size_t normalisation_events = 500;                ///< training events used for the input normalisation
   std::size_t max_train_events = 0, max_val_events = 0;  ///< 0 = all
-  std::string device = "cpu";  ///< cpu, cuda, cuda:N
-  std::size_t threads = 0;     ///< intra-op threads (0 = LibTorch's default)
+  std::string device = "cpu";                            ///< cpu, cuda, cuda:N
+  std::size_t threads = 0;                               ///< intra-op threads (0 = LibTorch's default)
 
   /// Throws Error(BadInput) for invalid values.
   void validate() const;
