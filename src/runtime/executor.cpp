@@ -103,6 +103,7 @@ void Executor::prepare(const std::vector<Shape>& shapes) {
   }
   plan_.buffers = slots.size();
   bound_shapes_ = shapes;
+  bind_values();
 }
 
 void Executor::prepare_kernels() {
@@ -175,31 +176,55 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
   if (shapes != bound_shapes_ || kernels_.empty()) prepare(shapes);
 
   const CpuBinding binding(options_.backend == Backend::Auto ? pool_->size() : 1);
-  std::map<std::string, Tensor> env;
-  for (std::size_t i = 0; i < inputs.size(); ++i) env[bound_.inputs[i]] = inputs[i];
-  auto lookup = [&](const std::string& name) -> const Tensor* {
-    if (name.empty()) return nullptr;
-    if (auto it = bound_.initializers.find(name); it != bound_.initializers.end()) return &it->second;
-    if (auto it = env.find(name); it != env.end()) return &it->second;
-    throw_internal("value '{}' not computed", name);
-  };
-  for (std::size_t i = 0; i < bound_.nodes.size(); ++i) {
-    const auto& node = bound_.nodes[i];
-    KernelContext ctx{node, {}, {}, pool_.get()};
-    for (const auto& in : node.inputs) ctx.inputs.push_back(lookup(in));
-    for (const auto& out : node.outputs) {
-      if (out.empty()) continue;
-      const auto& info = bound_.info(out);
-      const int slot = slot_of_[static_cast<std::size_t>(value_id_.at(out))];
-      env[out] = slot < 0 ? Tensor(info.dtype, info.shape)
-                          : slots_[static_cast<std::size_t>(slot)].view(info.dtype, info.shape);
-    }
-    for (const auto& out : node.outputs) ctx.outputs.push_back(out.empty() ? nullptr : &env[out]);
-    kernels_[i]->run(ctx);
+  for (std::size_t i = 0; i < inputs.size(); ++i) values_[input_ids_[i]] = inputs[i];
+  for (const auto id : fresh_ids_) {  // graph outputs: new tensors handed to the caller
+    const auto& info = bound_.info(value_names_[id]);
+    values_[id] = Tensor(info.dtype, info.shape);
   }
+  for (std::size_t i = 0; i < kernels_.size(); ++i) kernels_[i]->run(contexts_[i]);
   std::vector<Tensor> outputs;
-  for (const auto& o : bound_.outputs) outputs.push_back(*lookup(o));
+  for (const auto& o : bound_.outputs)
+    outputs.push_back(bound_.is_initializer(o) ? bound_.initializers.at(o) : values_[value_id_.at(o)]);
+  for (const auto id : input_ids_) values_[id] = Tensor();  // do not keep the caller's inputs alive
   return outputs;
+}
+
+void Executor::bind_values() {
+  // Value ids: node outputs (value_id_ from the memory plan), then graph inputs.
+  value_names_.assign(value_id_.size(), "");
+  for (const auto& [name, id] : value_id_) value_names_[static_cast<std::size_t>(id)] = name;
+  input_ids_.clear();
+  for (const auto& in : bound_.inputs) {
+    value_id_[in] = static_cast<int>(value_names_.size());
+    input_ids_.push_back(value_names_.size());
+    value_names_.push_back(in);
+  }
+  values_.assign(value_names_.size(), Tensor());
+  fresh_ids_.clear();
+  for (std::size_t id = 0; id < slot_of_.size(); ++id) {
+    const auto& info = bound_.info(value_names_[id]);
+    if (slot_of_[id] < 0)
+      fresh_ids_.push_back(id);
+    else
+      values_[id] = slots_[static_cast<std::size_t>(slot_of_[id])].view(info.dtype, info.shape);
+  }
+  // Kernel contexts with fixed pointers into values_ and the initializers (neither moves until the next prepare).
+  contexts_.clear();
+  contexts_.reserve(bound_.nodes.size());
+  for (const auto& node : bound_.nodes) {
+    KernelContext ctx{node, {}, {}, pool_.get()};
+    for (const auto& in : node.inputs) {
+      if (in.empty())
+        ctx.inputs.push_back(nullptr);
+      else if (bound_.is_initializer(in))
+        ctx.inputs.push_back(&bound_.initializers.at(in));
+      else
+        ctx.inputs.push_back(&values_[static_cast<std::size_t>(value_id_.at(in))]);
+    }
+    for (const auto& out : node.outputs)
+      ctx.outputs.push_back(out.empty() ? nullptr : &values_[static_cast<std::size_t>(value_id_.at(out))]);
+    contexts_.push_back(std::move(ctx));
+  }
 }
 
 }  // namespace edgeq::runtime

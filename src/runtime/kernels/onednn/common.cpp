@@ -3,6 +3,8 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <mutex>
 #include <vector>
 
@@ -52,7 +54,9 @@ struct CpuBinding::Saved {
 
 CpuBinding::CpuBinding(std::size_t threads) {
   cpu_set_t allowed;
-  if (threads < 2 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  const char* env = std::getenv("EDGEQ_CPU_BIND");
+  if (threads < 2 || (env && std::string(env) == "0") || sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+    return;
   std::vector<int> cpus;
   for (int c = 0; c < CPU_SETSIZE; ++c)
     if (CPU_ISSET(c, &allowed)) cpus.push_back(c);

@@ -75,24 +75,37 @@ class ConvKernel final : public Kernel {
     if (b) {
       bias_copy_ = b->clone();
       bias_ = dnnl::memory(b_md, engine(), bias_copy_.raw());
+      args_.add_fixed(DNNL_ARG_BIAS, bias_);
+    }
+    args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
+    if (src_buf_) {
+      src_user_mem_ = dnnl::memory(user_src_, engine(), nullptr);
+      args_.add_fixed(DNNL_ARG_SRC, src_buf_);
+    } else {
+      args_.add(DNNL_ARG_SRC, user_src_);
+    }
+    if (dst_buf_) {
+      dst_user_mem_ = dnnl::memory(user_dst_, engine(), nullptr);
+      args_.add_fixed(DNNL_ARG_DST, dst_buf_);
+    } else {
+      args_.add(DNNL_ARG_DST, user_dst_);
     }
     stream().wait();
   }
 
   void run(KernelContext& c) override {
-    dnnl::memory user_src(user_src_, engine(), const_cast<void*>(c.inputs[0]->raw()));
-    dnnl::memory user_dst(user_dst_, engine(), c.outputs[0]->raw());
-    dnnl::memory src = user_src, dst = user_dst;
     if (src_buf_) {
-      src_reorder_.execute(stream(), user_src, src_buf_);
-      src = src_buf_;
+      src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
+      src_reorder_.execute(stream(), src_user_mem_, src_buf_);
+    } else {
+      args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
     }
-    if (dst_buf_) dst = dst_buf_;
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
-    if (bias_) args[DNNL_ARG_BIAS] = bias_;
-    prim_.execute(stream(), args);
-    if (dst_buf_) dst_reorder_.execute(stream(), dst_buf_, user_dst);
+    if (!dst_buf_) args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+    prim_.execute(stream(), args_.map());
+    if (dst_buf_) {
+      dst_user_mem_.set_data_handle(c.outputs[0]->raw());
+      dst_reorder_.execute(stream(), dst_buf_, dst_user_mem_);
+    }
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -102,7 +115,8 @@ class ConvKernel final : public Kernel {
   dnnl::convolution_forward prim_;
   dnnl::memory weights_, bias_;
   dnnl::memory::desc user_src_, user_dst_;
-  dnnl::memory src_buf_, dst_buf_;
+  dnnl::memory src_buf_, dst_buf_, src_user_mem_, dst_user_mem_;
+  BoundArgs args_;
   dnnl::reorder src_reorder_, dst_reorder_;
   Tensor bias_copy_;
 };

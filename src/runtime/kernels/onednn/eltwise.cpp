@@ -27,11 +27,13 @@ class EltwiseKernel final : public Kernel {
     pd_ = dnnl::eltwise_forward::primitive_desc(
         dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md_, alpha, beta), engine());
     prim_ = dnnl::eltwise_forward(pd_);
+    args_.add(DNNL_ARG_SRC, md_);
+    args_.add(DNNL_ARG_DST, md_);
   }
   void run(KernelContext& c) override {
-    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())),
-        dst(md_, engine(), c.outputs[0]->raw());
-    prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+    prim_.execute(stream(), args_.map());
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -40,6 +42,7 @@ class EltwiseKernel final : public Kernel {
   dnnl::memory::desc md_;
   dnnl::eltwise_forward::primitive_desc pd_;
   dnnl::eltwise_forward prim_;
+  BoundArgs args_;
 };
 
 class BinaryKernel final : public Kernel {
@@ -49,12 +52,15 @@ class BinaryKernel final : public Kernel {
     a_ = plain(a, r), b_ = plain(b, r), y_ = plain(y, r);
     pd_ = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, a_, b_, y_), engine());
     prim_ = dnnl::binary(pd_);
+    args_.add(DNNL_ARG_SRC_0, a_);
+    args_.add(DNNL_ARG_SRC_1, b_);
+    args_.add(DNNL_ARG_DST, y_);
   }
   void run(KernelContext& c) override {
-    dnnl::memory a(a_, engine(), const_cast<void*>(c.inputs[0]->raw())),
-        b(b_, engine(), const_cast<void*>(c.inputs[1]->raw()));
-    dnnl::memory y(y_, engine(), c.outputs[0]->raw());
-    prim_.execute(stream(), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, y}});
+    args_.set(DNNL_ARG_SRC_0, c.inputs[0]->raw());
+    args_.set(DNNL_ARG_SRC_1, c.inputs[1]->raw());
+    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+    prim_.execute(stream(), args_.map());
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -63,6 +69,7 @@ class BinaryKernel final : public Kernel {
   dnnl::memory::desc a_, b_, y_;
   dnnl::binary::primitive_desc pd_;
   dnnl::binary prim_;
+  BoundArgs args_;
 };
 
 class BatchNormKernel final : public Kernel {
@@ -77,19 +84,15 @@ class BatchNormKernel final : public Kernel {
         engine());
     require_jit_for_blocked(pd_.impl_info_str(), blocked);
     prim_ = dnnl::batch_normalization_forward(pd_);
+    args_.add(DNNL_ARG_SRC, md_);
+    args_.add(DNNL_ARG_DST, md_);
+    for (int arg : kParams) args_.add(arg, pd_.mean_desc());
   }
   void run(KernelContext& c) override {
-    auto mem = [&](std::size_t i) {
-      return dnnl::memory(pd_.mean_desc(), engine(), const_cast<void*>(c.inputs[i]->raw()));
-    };
-    dnnl::memory src(md_, engine(), const_cast<void*>(c.inputs[0]->raw())),
-        dst(md_, engine(), c.outputs[0]->raw());
-    prim_.execute(stream(), {{DNNL_ARG_SRC, src},
-                             {DNNL_ARG_SCALE, mem(1)},
-                             {DNNL_ARG_SHIFT, mem(2)},
-                             {DNNL_ARG_MEAN, mem(3)},
-                             {DNNL_ARG_VARIANCE, mem(4)},
-                             {DNNL_ARG_DST, dst}});
+    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+    for (std::size_t i = 0; i < 4; ++i) args_.set(kParams[i], c.inputs[i + 1]->raw());
+    prim_.execute(stream(), args_.map());
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -98,6 +101,8 @@ class BatchNormKernel final : public Kernel {
   dnnl::memory::desc md_;
   dnnl::batch_normalization_forward::primitive_desc pd_;
   dnnl::batch_normalization_forward prim_;
+  BoundArgs args_;
+  static constexpr int kParams[4] = {DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
 };
 }  // namespace
 

@@ -18,16 +18,17 @@ class MatMulKernel final : public Kernel {
     auto desc = bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
     pd_ = dnnl::matmul::primitive_desc(desc, engine());
     prim_ = dnnl::matmul(pd_);
-    bias_md_ = bias_md;
+    args_.add(DNNL_ARG_SRC, pd_.src_desc());
+    args_.add(DNNL_ARG_WEIGHTS, pd_.weights_desc());
+    args_.add(DNNL_ARG_DST, pd_.dst_desc());
+    if (bias) args_.add(DNNL_ARG_BIAS, bias_md);
   }
   void run(KernelContext& c) override {
-    dnnl::memory a(pd_.src_desc(), engine(), const_cast<void*>(c.inputs[0]->raw()));
-    dnnl::memory b(pd_.weights_desc(), engine(), const_cast<void*>(c.inputs[1]->raw()));
-    dnnl::memory y(pd_.dst_desc(), engine(), c.outputs[0]->raw());
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, y}};
-    if (has_bias_)
-      args[DNNL_ARG_BIAS] = dnnl::memory(bias_md_, engine(), const_cast<void*>(c.inputs[2]->raw()));
-    prim_.execute(stream(), args);
+    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+    args_.set(DNNL_ARG_WEIGHTS, c.inputs[1]->raw());
+    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+    if (has_bias_) args_.set(DNNL_ARG_BIAS, c.inputs[2]->raw());
+    prim_.execute(stream(), args_.map());
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -35,7 +36,7 @@ class MatMulKernel final : public Kernel {
  private:
   dnnl::matmul::primitive_desc pd_;
   dnnl::matmul prim_;
-  dnnl::memory::desc bias_md_;
+  BoundArgs args_;
   bool has_bias_;
 };
 }  // namespace

@@ -23,6 +23,21 @@ void require_jit_for_blocked(const std::string& impl_info, bool blocked);
 /// Sets OpenMP's thread count for oneDNN (0 = leave as is).
 void set_threads(std::size_t threads);
 
+/// The arguments of a primitive, with memory objects created once at prepare time; each run only points them
+/// at its buffers (creating oneDNN memory objects per run costs more than small primitives themselves).
+class BoundArgs {
+ public:
+  /// A per-run buffer described by md.
+  void add(int arg, const dnnl::memory::desc& md) { map_[arg] = dnnl::memory(md, engine(), nullptr); }
+  /// A memory object that stays (reordered weights, scratch buffers).
+  void add_fixed(int arg, const dnnl::memory& m) { map_[arg] = m; }
+  void set(int arg, const void* ptr) { map_.at(arg).set_data_handle(const_cast<void*>(ptr)); }
+  const std::unordered_map<int, dnnl::memory>& map() const { return map_; }
+
+ private:
+  std::unordered_map<int, dnnl::memory> map_;
+};
+
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);

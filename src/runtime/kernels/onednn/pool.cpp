@@ -21,11 +21,13 @@ class PoolKernel final : public Kernel {
     pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, engine());
     require_jit_for_blocked(pd_.impl_info_str(), blocked_src || blocked_dst);
     prim_ = dnnl::pooling_v2_forward(pd_);
+    args_.add(DNNL_ARG_SRC, pd_.src_desc());
+    args_.add(DNNL_ARG_DST, pd_.dst_desc());
   }
   void run(KernelContext& c) override {
-    dnnl::memory src(pd_.src_desc(), engine(), const_cast<void*>(c.inputs[0]->raw()));
-    dnnl::memory dst(pd_.dst_desc(), engine(), c.outputs[0]->raw());
-    prim_.execute(stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+    prim_.execute(stream(), args_.map());
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
@@ -33,6 +35,7 @@ class PoolKernel final : public Kernel {
  private:
   dnnl::pooling_v2_forward::primitive_desc pd_;
   dnnl::pooling_v2_forward prim_;
+  BoundArgs args_;
 };
 }  // namespace
 

@@ -49,6 +49,7 @@ class Executor {
  private:
   void prepare(const std::vector<Shape>& shapes);
   void prepare_kernels();
+  void bind_values();
 
   graph::Graph graph_;  ///< as given (unknown dims kept)
   graph::Graph bound_;  ///< with concrete input shapes
@@ -59,6 +60,12 @@ class Executor {
   std::vector<int> slot_of_;  ///< per value id: buffer slot or -1
   std::map<std::string, int> value_id_;
   std::vector<Tensor> slots_;
+  // Per run: one tensor per value (views of slots_, fresh graph outputs, the caller's inputs) and one prepared
+  // context per kernel pointing into it, so running a node needs no lookups or allocations.
+  std::vector<Tensor> values_;
+  std::vector<std::string> value_names_;
+  std::vector<std::size_t> input_ids_, fresh_ids_;
+  std::vector<KernelContext> contexts_;
   MemoryPlan plan_;
   std::unique_ptr<core::ThreadPool> pool_;
 };
