@@ -60,7 +60,8 @@ CpuBinding::CpuBinding(std::size_t threads) {
   std::vector<int> cpus;
   for (int c = 0; c < CPU_SETSIZE; ++c)
     if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-  if (cpus.size() < threads) return;
+  // Only when the run uses every allowed CPU: processes sharing a larger machine must not crowd onto the first cores.
+  if (cpus.size() != threads) return;
   auto pin = [&](std::size_t k) {
     cpu_set_t one;
     CPU_ZERO(&one);
