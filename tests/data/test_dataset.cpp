@@ -112,6 +112,37 @@ TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
   EXPECT_EQ(augmentation_name(parse_augmentation("time-flip,uv-swap")), "uv-swap,time-flip");
 }
 
+TEST(BatchLoader, TimeFlipReversesTheDriftAxisOfEveryPlane) {
+  test::TempDir dir;
+  const EventFileReader f(small_file(dir, 40));
+  LoaderOptions o;
+  o.batch = 40;
+  o.shuffle = false;
+  o.augment = parse_augmentation("time-flip");
+  BatchLoader loader(f, o);
+  loader.start_epoch(1);
+  Batch b;
+  ASSERT_TRUE(loader.next(b));
+  int flipped = 0;
+  std::vector<float> raw(3 * 144);
+  for (std::size_t k = 0; k < 40; ++k) {
+    f.read_image_f32(b.events[k], raw.data());
+    const float* x = b.images.data<float>() + k * 3 * 144;
+    bool same = true, reversed = true;
+    for (std::size_t p = 0; p < 3; ++p)
+      for (std::size_t t = 0; t < 12; ++t)
+        for (std::size_t w = 0; w < 12; ++w) {
+          const float v = x[(p * 12 + t) * 12 + w];
+          same &= v == raw[(p * 12 + t) * 12 + w];
+          reversed &= v == raw[(p * 12 + (11 - t)) * 12 + w];
+        }
+    EXPECT_TRUE(same || reversed) << "event " << k;
+    flipped += !same;
+  }
+  EXPECT_GT(flipped, 8);
+  EXPECT_LT(flipped, 32);
+}
+
 TEST(BatchLoader, FloatImagesAndNonFinitePixels) {
   test::TempDir dir;
   const EventFileReader f(small_file(dir, 20, ImageDtype::Float32, 13));

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <string>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "onednn_common.hpp"
@@ -60,7 +60,8 @@ CpuBinding::CpuBinding(std::size_t threads) {
   std::vector<int> cpus;
   for (int c = 0; c < CPU_SETSIZE; ++c)
     if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-  // Only when the run uses every allowed CPU: processes sharing a larger machine must not crowd onto the first cores.
+  // Only when the run uses every allowed CPU: processes sharing a larger machine must not crowd onto the
+  // first cores.
   if (cpus.size() != threads) return;
   auto pin = [&](std::size_t k) {
     cpu_set_t one;

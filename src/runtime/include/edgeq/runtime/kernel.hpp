@@ -68,9 +68,9 @@ bool fast_kernels_available();
 /// Binds the fast backend's worker threads to distinct CPUs of the process's affinity mask once, and the
 /// calling thread to the first of them for this object's lifetime (restoring its mask afterwards), as
 /// OMP_PROC_BIND=true does for the whole process: on a shared machine unbound threads migrate and share cores
-/// (measured: ResNet50V2 at 2 threads 46 ms unbound, 39 ms bound). Only when the threads are exactly the CPUs of
-/// the mask (so concurrent processes on a larger machine are not all bound to its first cores); no-op without
-/// fast kernels, with one thread, or with EDGEQ_CPU_BIND=0.
+/// (measured: ResNet50V2 at 2 threads 46 ms unbound, 39 ms bound). Only when the threads are exactly the CPUs
+/// of the mask (so concurrent processes on a larger machine are not all bound to its first cores); no-op
+/// without fast kernels, with one thread, or with EDGEQ_CPU_BIND=0.
 class CpuBinding {
  public:
   explicit CpuBinding(std::size_t threads);
