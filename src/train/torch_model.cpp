@@ -53,10 +53,12 @@ core::Tensor from_aten(const at::Tensor& t) {
 TorchModel::TorchModel(const graph::Graph& graph, TorchModelOptions options)
     : graph_(graph), options_(options) {
   graph_.topological_sort();
-  for (const auto& n : graph_.nodes)
-    if (!ops::find_torch_op(n.domain, n.op_type))
+  for (const auto& n : graph_.nodes) {
+    op_fns_.push_back(ops::find_torch_op(n.domain, n.op_type));
+    if (!op_fns_.back())
       throw_input("{}: op {}{} is not supported by the LibTorch training executor", n.describe(),
                   n.domain.empty() ? "" : n.domain + ":", n.op_type);
+  }
   std::set<std::string> trainable, buffers;
   for (const auto& n : graph_.nodes)
     for (std::size_t i = 0; i < n.inputs.size(); ++i) {
@@ -129,7 +131,7 @@ std::vector<at::Tensor> TorchModel::run(const std::vector<at::Tensor>& inputs, c
       const auto s = state_.find(v);
       call.inputs.push_back(s != state_.end() ? s->second : values.at(v));
     }
-    auto outs = ops::find_torch_op(n.domain, n.op_type)(call);
+    auto outs = op_fns_[i](call);
     for (std::size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k)
       if (!n.outputs[k].empty()) values[n.outputs[k]] = std::move(outs[k]);
     if (!stop_at.empty() && values.count(stop_at)) return {values.at(stop_at)};

@@ -82,17 +82,24 @@ TEST(BatchLoader, EachEpochIsADeterministicPermutation) {
   EXPECT_EQ(std::set<std::size_t>(e1.begin(), e1.end()).size(), 50u);
 }
 
-TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
-  test::TempDir dir;
-  const EventFileReader f(small_file(dir, 40));
+/// All 40 events of f in one unshuffled batch of epoch `epoch` with the given augmentation.
+Batch augmented_batch(const EventFileReader& f, const std::string& augment, std::uint64_t epoch) {
   LoaderOptions o;
   o.batch = 40;
   o.shuffle = false;
-  o.augment = parse_augmentation("uv-swap");
+  o.augment = parse_augmentation(augment);
   BatchLoader loader(f, o);
-  loader.start_epoch(3);
+  loader.start_epoch(epoch);
   Batch b;
-  ASSERT_TRUE(loader.next(b));
+  EXPECT_TRUE(loader.next(b));
+  return b;
+}
+
+TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
+  test::TempDir dir;
+  const EventFileReader f(small_file(dir, 40));
+  const Batch b = augmented_batch(f, "uv-swap", 3);
+  ASSERT_EQ(b.events.size(), 40u);
   const std::size_t plane = 144;
   int swapped = 0;
   std::vector<float> raw(3 * plane);
@@ -115,14 +122,8 @@ TEST(BatchLoader, UvSwapExchangesTheInductionPlanesOnly) {
 TEST(BatchLoader, TimeFlipReversesTheDriftAxisOfEveryPlane) {
   test::TempDir dir;
   const EventFileReader f(small_file(dir, 40));
-  LoaderOptions o;
-  o.batch = 40;
-  o.shuffle = false;
-  o.augment = parse_augmentation("time-flip");
-  BatchLoader loader(f, o);
-  loader.start_epoch(1);
-  Batch b;
-  ASSERT_TRUE(loader.next(b));
+  const Batch b = augmented_batch(f, "time-flip", 1);
+  ASSERT_EQ(b.events.size(), 40u);
   int flipped = 0;
   std::vector<float> raw(3 * 144);
   for (std::size_t k = 0; k < 40; ++k) {

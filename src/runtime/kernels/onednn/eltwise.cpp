@@ -20,89 +20,48 @@ dnnl::memory::desc plain(const Shape& s, std::size_t rank) {
   return dnnl::memory::desc(d, dt::f32, strides);
 }
 
-class EltwiseKernel final : public Kernel {
+class EltwiseKernel final : public PrimitiveKernel {
  public:
   EltwiseKernel(const Shape& s, dnnl::algorithm alg, float alpha, float beta) {
-    md_ = plain(s, std::max<std::size_t>(s.size(), 1));
-    pd_ = dnnl::eltwise_forward::primitive_desc(
-        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md_, alpha, beta), engine());
-    prim_ = dnnl::eltwise_forward(pd_);
-    args_.add(DNNL_ARG_SRC, md_);
-    args_.add(DNNL_ARG_DST, md_);
+    const auto md = plain(s, std::max<std::size_t>(s.size(), 1));
+    prim_ = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md, alpha, beta), engine()));
+    bind_input(DNNL_ARG_SRC, 0, md);
+    bind_output(DNNL_ARG_DST, 0, md);
   }
-  void run(KernelContext& c) override {
-    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
-    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
-    prim_.execute(stream(), args_.map());
-    stream().wait();
-  }
-  const char* backend() const override { return "onednn"; }
-
- private:
-  dnnl::memory::desc md_;
-  dnnl::eltwise_forward::primitive_desc pd_;
-  dnnl::eltwise_forward prim_;
-  BoundArgs args_;
 };
 
-class BinaryKernel final : public Kernel {
+class BinaryKernel final : public PrimitiveKernel {
  public:
   BinaryKernel(const Shape& a, const Shape& b, const Shape& y, dnnl::algorithm alg) {
     const std::size_t r = y.size();
-    a_ = plain(a, r), b_ = plain(b, r), y_ = plain(y, r);
-    pd_ = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, a_, b_, y_), engine());
-    prim_ = dnnl::binary(pd_);
-    args_.add(DNNL_ARG_SRC_0, a_);
-    args_.add(DNNL_ARG_SRC_1, b_);
-    args_.add(DNNL_ARG_DST, y_);
+    const auto a_md = plain(a, r), b_md = plain(b, r), y_md = plain(y, r);
+    prim_ = dnnl::binary(dnnl::binary::primitive_desc(dnnl::binary::desc(alg, a_md, b_md, y_md), engine()));
+    bind_input(DNNL_ARG_SRC_0, 0, a_md);
+    bind_input(DNNL_ARG_SRC_1, 1, b_md);
+    bind_output(DNNL_ARG_DST, 0, y_md);
   }
-  void run(KernelContext& c) override {
-    args_.set(DNNL_ARG_SRC_0, c.inputs[0]->raw());
-    args_.set(DNNL_ARG_SRC_1, c.inputs[1]->raw());
-    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
-    prim_.execute(stream(), args_.map());
-    stream().wait();
-  }
-  const char* backend() const override { return "onednn"; }
-
- private:
-  dnnl::memory::desc a_, b_, y_;
-  dnnl::binary::primitive_desc pd_;
-  dnnl::binary prim_;
-  BoundArgs args_;
 };
 
-class BatchNormKernel final : public Kernel {
+class BatchNormKernel final : public PrimitiveKernel {
  public:
   BatchNormKernel(const Shape& x, float eps, bool blocked, bool relu) {
-    md_ = blocked ? dnnl::memory::desc(dims_of(x), dt::f32, activation_tag(true)) : plain(x, x.size());
+    const auto md =
+        blocked ? dnnl::memory::desc(dims_of(x), dt::f32, activation_tag(true)) : plain(x, x.size());
     auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                  dnnl::normalization_flags::use_shift;
     if (relu) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
-    pd_ = dnnl::batch_normalization_forward::primitive_desc(
-        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md_, eps, flags),
+    const dnnl::batch_normalization_forward::primitive_desc pd(
+        dnnl::batch_normalization_forward::desc(dnnl::prop_kind::forward_inference, md, eps, flags),
         engine());
-    require_jit_for_blocked(pd_.impl_info_str(), blocked);
-    prim_ = dnnl::batch_normalization_forward(pd_);
-    args_.add(DNNL_ARG_SRC, md_);
-    args_.add(DNNL_ARG_DST, md_);
-    for (int arg : kParams) args_.add(arg, pd_.mean_desc());
+    require_jit_for_blocked(pd.impl_info_str(), blocked);
+    prim_ = dnnl::batch_normalization_forward(pd);
+    bind_input(DNNL_ARG_SRC, 0, md);
+    // ONNX inputs 1-4: scale, bias, mean, var.
+    const int params[4] = {DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
+    for (std::size_t i = 0; i < 4; ++i) bind_input(params[i], i + 1, pd.mean_desc());
+    bind_output(DNNL_ARG_DST, 0, md);
   }
-  void run(KernelContext& c) override {
-    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
-    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
-    for (std::size_t i = 0; i < 4; ++i) args_.set(kParams[i], c.inputs[i + 1]->raw());
-    prim_.execute(stream(), args_.map());
-    stream().wait();
-  }
-  const char* backend() const override { return "onednn"; }
-
- private:
-  dnnl::memory::desc md_;
-  dnnl::batch_normalization_forward::primitive_desc pd_;
-  dnnl::batch_normalization_forward prim_;
-  BoundArgs args_;
-  static constexpr int kParams[4] = {DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
 };
 }  // namespace
 

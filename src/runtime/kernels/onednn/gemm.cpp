@@ -7,37 +7,21 @@ namespace edgeq::runtime::onednn {
 namespace {
 using dt = dnnl::memory::data_type;
 
-class MatMulKernel final : public Kernel {
+class MatMulKernel final : public PrimitiveKernel {
  public:
-  MatMulKernel(std::int64_t m, std::int64_t k, std::int64_t n, bool ta, bool tb, bool bias)
-      : has_bias_(bias) {
+  MatMulKernel(std::int64_t m, std::int64_t k, std::int64_t n, bool ta, bool tb, bool bias) {
     const dnnl::memory::desc a_md({m, k}, dt::f32, ta ? dnnl::memory::dims{1, m} : dnnl::memory::dims{k, 1});
     const dnnl::memory::desc b_md({k, n}, dt::f32, tb ? dnnl::memory::dims{1, k} : dnnl::memory::dims{n, 1});
     const dnnl::memory::desc c_md({m, n}, dt::f32, dnnl::memory::dims{n, 1});
     const dnnl::memory::desc bias_md({1, n}, dt::f32, dnnl::memory::dims{n, 1});
     auto desc = bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
-    pd_ = dnnl::matmul::primitive_desc(desc, engine());
-    prim_ = dnnl::matmul(pd_);
-    args_.add(DNNL_ARG_SRC, pd_.src_desc());
-    args_.add(DNNL_ARG_WEIGHTS, pd_.weights_desc());
-    args_.add(DNNL_ARG_DST, pd_.dst_desc());
-    if (bias) args_.add(DNNL_ARG_BIAS, bias_md);
+    const dnnl::matmul::primitive_desc pd(desc, engine());
+    prim_ = dnnl::matmul(pd);
+    bind_input(DNNL_ARG_SRC, 0, pd.src_desc());
+    bind_input(DNNL_ARG_WEIGHTS, 1, pd.weights_desc());
+    if (bias) bind_input(DNNL_ARG_BIAS, 2, bias_md);
+    bind_output(DNNL_ARG_DST, 0, pd.dst_desc());
   }
-  void run(KernelContext& c) override {
-    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
-    args_.set(DNNL_ARG_WEIGHTS, c.inputs[1]->raw());
-    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
-    if (has_bias_) args_.set(DNNL_ARG_BIAS, c.inputs[2]->raw());
-    prim_.execute(stream(), args_.map());
-    stream().wait();
-  }
-  const char* backend() const override { return "onednn"; }
-
- private:
-  dnnl::matmul::primitive_desc pd_;
-  dnnl::matmul prim_;
-  BoundArgs args_;
-  bool has_bias_;
 };
 }  // namespace
 

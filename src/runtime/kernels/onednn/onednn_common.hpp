@@ -3,6 +3,10 @@
 
 #include <dnnl.hpp>
 
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 #include "edgeq/runtime/kernel.hpp"
 
 namespace edgeq::runtime::onednn {
@@ -36,6 +40,35 @@ class BoundArgs {
 
  private:
   std::unordered_map<int, dnnl::memory> map_;
+};
+
+/// A kernel that runs one primitive whose arguments are node inputs and outputs: subclasses create the
+/// primitive and bind each argument once; run() points the arguments at this run's tensors, executes and
+/// waits.
+class PrimitiveKernel : public Kernel {
+ public:
+  void run(KernelContext& c) override {
+    for (const auto& [arg, i] : inputs_) args_.set(arg, c.inputs[i]->raw());
+    for (const auto& [arg, i] : outputs_) args_.set(arg, c.outputs[i]->raw());
+    prim_.execute(stream(), args_.map());
+    stream().wait();
+  }
+  const char* backend() const override { return "onednn"; }
+
+ protected:
+  void bind_input(int arg, std::size_t input, const dnnl::memory::desc& md) {
+    args_.add(arg, md);
+    inputs_.emplace_back(arg, input);
+  }
+  void bind_output(int arg, std::size_t output, const dnnl::memory::desc& md) {
+    args_.add(arg, md);
+    outputs_.emplace_back(arg, output);
+  }
+  dnnl::primitive prim_;
+
+ private:
+  BoundArgs args_;
+  std::vector<std::pair<int, std::size_t>> inputs_, outputs_;
 };
 
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);

@@ -9,7 +9,7 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-class PoolKernel final : public Kernel {
+class PoolKernel final : public PrimitiveKernel {
  public:
   PoolKernel(const Shape& x, const Shape& y, dnnl::algorithm alg, dnnl::memory::dims strides,
              dnnl::memory::dims kernel, dnnl::memory::dims dilation, dnnl::memory::dims pad_l,
@@ -18,24 +18,12 @@ class PoolKernel final : public Kernel {
         dst_md(dims_of(y), dt::f32, activation_tag(blocked_dst));
     auto desc = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md,
                                                strides, kernel, dilation, pad_l, pad_r);
-    pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, engine());
-    require_jit_for_blocked(pd_.impl_info_str(), blocked_src || blocked_dst);
-    prim_ = dnnl::pooling_v2_forward(pd_);
-    args_.add(DNNL_ARG_SRC, pd_.src_desc());
-    args_.add(DNNL_ARG_DST, pd_.dst_desc());
+    const dnnl::pooling_v2_forward::primitive_desc pd(desc, engine());
+    require_jit_for_blocked(pd.impl_info_str(), blocked_src || blocked_dst);
+    prim_ = dnnl::pooling_v2_forward(pd);
+    bind_input(DNNL_ARG_SRC, 0, pd.src_desc());
+    bind_output(DNNL_ARG_DST, 0, pd.dst_desc());
   }
-  void run(KernelContext& c) override {
-    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
-    args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
-    prim_.execute(stream(), args_.map());
-    stream().wait();
-  }
-  const char* backend() const override { return "onednn"; }
-
- private:
-  dnnl::pooling_v2_forward::primitive_desc pd_;
-  dnnl::pooling_v2_forward prim_;
-  BoundArgs args_;
 };
 }  // namespace
 

@@ -21,6 +21,10 @@
 
 namespace edgeq::train {
 
+namespace ops {
+struct TorchOpCall;
+}
+
 struct TorchModelOptions {
   at::Device device = at::kCPU;
   at::ScalarType dtype = at::kFloat;  ///< float tensors (parameters, inputs); kDouble for gradient checks
@@ -63,6 +67,7 @@ class TorchModel {
   std::vector<std::string> parameter_names_;
   std::string logits_value_;                             ///< input of the final Softmax, or empty
   std::vector<std::vector<std::string>> release_after_;  ///< per node: values no later node reads
+  std::vector<std::vector<at::Tensor> (*)(const ops::TorchOpCall&)> op_fns_;  ///< per node, resolved once
   bool training_ = false;
 };
 
