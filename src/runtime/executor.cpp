@@ -119,9 +119,7 @@ void Executor::prepare_kernels() {
     if (fast) {
       nchw[i] = make_fast_kernel(ctx);
       support[i] = blocked_support(ctx);
-      // Concat and Pad have fast kernels only for blocked data (NCHW copies stay on the reference).
-      candidate[i] =
-          support[i] != BlockedLayout::No && (nchw[i] || node.op_type == "Concat" || node.op_type == "Pad");
+      candidate[i] = support[i] == BlockedLayout::BlockedOnly || (support[i] != BlockedLayout::No && nchw[i]);
     }
     if (!nchw[i]) nchw[i] = make_reference_kernel(node);
   }
@@ -208,7 +206,8 @@ void Executor::bind_values() {
     else
       values_[id] = slots_[static_cast<std::size_t>(slot_of_[id])].view(info.dtype, info.shape);
   }
-  // Kernel contexts with fixed pointers into values_ and the initializers (neither moves until the next prepare).
+  // Kernel contexts with fixed pointers into values_ and the initializers (neither moves until the next
+  // prepare).
   contexts_.clear();
   contexts_.reserve(bound_.nodes.size());
   for (const auto& node : bound_.nodes) {

@@ -22,11 +22,12 @@ std::set<std::string> plan_blocked_layout(const graph::Graph& g, const std::vect
         cl.insert(out);
     }
   }
-  // A Uniform node needs one layout for all its activations: where they disagree, all become NCHW.
+  // A Uniform or BlockedOnly node needs one layout for all its activations: where they disagree, all become
+  // NCHW.
   for (bool changed = true; changed;) {
     changed = false;
     for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-      if (!candidate[i] || support[i] != BlockedLayout::Uniform) continue;
+      if (!candidate[i] || support[i] == BlockedLayout::PerTensor) continue;
       std::vector<std::string> values;
       for (const auto& v : g.nodes[i].inputs)
         if (!v.empty() && !g.is_initializer(v)) values.push_back(v);

@@ -13,8 +13,8 @@ namespace edgeq::runtime {
 
 /// Values to store blocked: 4-D outputs with a multiple of `block` channels (no padding, so the buffer size
 /// is the NCHW one) of candidate nodes that only candidate nodes read (never graph inputs or outputs), such
-/// that every Uniform node sees one layout on all its activations. candidate[i]: node i has a fast kernel
-/// that supports the blocked layout (support[i] != No).
+/// that every Uniform or BlockedOnly node sees one layout on all its activations. candidate[i]: node i has a
+/// fast kernel that supports the blocked layout (support[i] != No).
 std::set<std::string> plan_blocked_layout(const graph::Graph& graph,
                                           const std::vector<BlockedLayout>& support,
                                           const std::vector<bool>& candidate, std::int64_t block);

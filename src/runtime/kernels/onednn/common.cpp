@@ -136,13 +136,13 @@ BlockedLayout blocked_support(const PrepareContext& ctx) {
                               n.attr_float("value", 0.0f) == 0.0f && p.size() == 8 && !p[0] && !p[1] &&
                               !p[4] && !p[5] &&
                               std::all_of(p.begin(), p.end(), [](auto v) { return v >= 0; });
-    return zero_spatial ? BlockedLayout::Uniform : BlockedLayout::No;
+    return zero_spatial ? BlockedLayout::BlockedOnly : BlockedLayout::No;
   }
   if (op == "Concat") {
     const auto axis = n.attr_int("axis", 1);
     for (const auto& v : n.inputs)
       if (!rank4(v) || g.is_initializer(v)) return BlockedLayout::No;
-    return axis == 1 || axis == -3 ? BlockedLayout::Uniform : BlockedLayout::No;
+    return axis == 1 || axis == -3 ? BlockedLayout::BlockedOnly : BlockedLayout::No;
   }
   return BlockedLayout::No;
 }

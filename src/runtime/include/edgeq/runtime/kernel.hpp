@@ -52,8 +52,10 @@ struct PrepareContext {
 
 /// Whether a node's fast kernel can work on blocked activations, which lets the executor keep chains of
 /// oneDNN ops in that layout and avoid reorders between them. Uniform: its 4-D activation inputs and output
-/// must share one layout; PerTensor: each may be chosen independently (Conv, GlobalAveragePool).
-enum class BlockedLayout { No, Uniform, PerTensor };
+/// must share one layout; PerTensor: each may be chosen independently (Conv, GlobalAveragePool); BlockedOnly:
+/// as Uniform, but the fast kernel exists only for blocked data (Concat, zero Pad: plain copies; NCHW stays
+/// on the reference).
+enum class BlockedLayout { No, Uniform, PerTensor, BlockedOnly };
 BlockedLayout blocked_support(const PrepareContext& ctx);
 /// Channel block of the blocked layout (8 or 16; 1 without fast kernels).
 std::int64_t fast_kernel_channel_block();
