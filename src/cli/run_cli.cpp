@@ -22,6 +22,7 @@ int run_cli(int argc, char** argv) {
   add_model_commands(app, action);
   add_zoo_command(app, action);
   add_eval_command(app, action);
+  add_quantize_command(app, action);
 #ifdef EDGEQ_WITH_TORCH
   add_train_command(app, action);
 #endif

@@ -18,6 +18,10 @@ const char* descr(DType t) {
       return "|i1";
     case DType::U8:
       return "|u1";
+    case DType::I16:
+      return "<i2";
+    case DType::F16:
+      return "<f2";
     case DType::I32:
       return "<i4";
     case DType::I64:
@@ -58,12 +62,16 @@ Tensor read_npy(const std::filesystem::path& path) {
     dtype = DType::I8;
   else if (d == "|u1" || d == "<u1")
     dtype = DType::U8;
+  else if (d == "<i2")
+    dtype = DType::I16;
+  else if (d == "<f2")
+    dtype = DType::F16;
   else if (d == "<i4")
     dtype = DType::I32;
   else if (d == "<i8")
     dtype = DType::I64;
   else
-    throw_input("'{}': unsupported .npy dtype '{}' (float32, int8, uint8, int32, int64)", path.string(), d);
+    throw_input("'{}': unsupported .npy dtype '{}' (float32, float16, int8, uint8, int16, int32, int64)", path.string(), d);
   if (std::regex_search(header, std::regex("'fortran_order':\\s*True")))
     throw_input("'{}': Fortran-ordered arrays are not supported (use np.ascontiguousarray)", path.string());
   if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))

@@ -12,6 +12,7 @@ std::size_t dtype_size(DType t) {
     case DType::F32:
       return 4;
     case DType::F16:
+    case DType::I16:
       return 2;
     case DType::I8:
     case DType::U8:
@@ -35,6 +36,8 @@ std::string dtype_name(DType t) {
       return "int8";
     case DType::U8:
       return "uint8";
+    case DType::I16:
+      return "int16";
     case DType::I32:
       return "int32";
     case DType::I64:

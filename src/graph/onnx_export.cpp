@@ -23,6 +23,8 @@ onnx::TensorProto_DataType onnx_type(DType t) {
       return onnx::TensorProto::INT8;
     case DType::U8:
       return onnx::TensorProto::UINT8;
+    case DType::I16:
+      return onnx::TensorProto::INT16;
     case DType::F16:
       return onnx::TensorProto::FLOAT16;
     case DType::Bool:

@@ -67,6 +67,22 @@ Tensor to_tensor(const onnx::TensorProto& t, const std::string& origin) {
             for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::uint8_t>(t.int32_data(i));
           },
           static_cast<std::size_t>(t.int32_data_size()));
+    case onnx::TensorProto::INT16:
+      return fill(
+          DType::I16,
+          [&](Tensor& o) {
+            auto* d = o.data<std::int16_t>();
+            for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::int16_t>(t.int32_data(i));
+          },
+          static_cast<std::size_t>(t.int32_data_size()));
+    case onnx::TensorProto::FLOAT16:  // typed form: the 16-bit patterns in int32_data
+      return fill(
+          DType::F16,
+          [&](Tensor& o) {
+            auto* d = static_cast<std::uint16_t*>(o.raw());
+            for (int i = 0; i < t.int32_data_size(); ++i) d[i] = static_cast<std::uint16_t>(t.int32_data(i));
+          },
+          static_cast<std::size_t>(t.int32_data_size()));
     default:
       throw_input("{}: tensor '{}' has unsupported data type {}", origin, t.name(),
                   static_cast<int>(t.data_type()));

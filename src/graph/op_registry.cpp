@@ -11,7 +11,8 @@ const std::vector<OpSchema>& registry() {
     std::vector<OpSchema> v;
     for (auto part : {ops::conv_schemas(), ops::gemm_schemas(), ops::normalization_schemas(),
                       ops::activation_schemas(), ops::pool_schemas(), ops::elementwise_schemas(),
-                      ops::shape_schemas(), ops::pad_resize_schemas(), ops::quant_schemas()})
+                      ops::shape_schemas(), ops::pad_resize_schemas(), ops::quant_schemas(), ops::qdq_schemas(),
+                      ops::qlinear_schemas()})
       v.insert(v.end(), part.begin(), part.end());
     return v;
   }();

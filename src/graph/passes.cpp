@@ -81,6 +81,45 @@ int commit_rewrite(Graph& g, const std::vector<bool>& removed, int count) {
 }
 }  // namespace
 
+int batchnorm_to_conv(Graph& g) {
+  int count = 0;
+  for (auto& bn : g.nodes) {
+    if (bn.op_type != "BatchNormalization" || !bn.domain.empty()) continue;
+    const Tensor *scale = constant(g, bn, 1), *beta = constant(g, bn, 2), *mean = constant(g, bn, 3),
+                 *var = constant(g, bn, 4);
+    const auto& x = g.info(bn.inputs[0]).shape;
+    if (!scale || !beta || !mean || !var || x.size() != 4 || x[1] != scale->numel()) continue;
+    const std::int64_t c = scale->numel();
+    const double eps = bn.attr_float("epsilon", 1e-5f);
+    Tensor w(DType::F32, {c, 1, 1, 1}), b(DType::F32, {c});
+    for (std::int64_t k = 0; k < c; ++k) {
+      const double gain =
+          scale->data<float>()[k] / std::sqrt(static_cast<double>(var->data<float>()[k]) + eps);
+      w.data<float>()[k] = static_cast<float>(gain);
+      b.data<float>()[k] = static_cast<float>(beta->data<float>()[k] - mean->data<float>()[k] * gain);
+    }
+    const std::string wn = g.unique_name(bn.name + "/depthwise_kernel"),
+                      bnn = g.unique_name(bn.name + "/bias");
+    g.initializers[wn] = w;
+    g.initializers[bnn] = b;
+    Node conv;
+    conv.name = bn.name;
+    conv.op_type = "Conv";
+    conv.inputs = {bn.inputs[0], wn, bnn};
+    conv.outputs = {bn.outputs[0]};
+    conv.attrs["group"] = c;
+    conv.attrs["kernel_shape"] = std::vector<std::int64_t>{1, 1};
+    if (bn.has("edgeq_activation")) conv.attrs["edgeq_activation"] = bn.attrs.at("edgeq_activation");
+    bn = std::move(conv);
+    ++count;
+  }
+  if (count) {
+    remove_unused_initializers(g);
+    g.infer_shapes();
+  }
+  return count;
+}
+
 int fuse_activations(Graph& g) {
   int fused = 0;
   std::vector<bool> removed(g.nodes.size(), false);

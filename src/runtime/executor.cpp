@@ -4,6 +4,7 @@
 
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/passes.hpp"
+#include "edgeq/quant/lower_qdq.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
 #include "layout_plan.hpp"
 
@@ -17,6 +18,7 @@ Executor::Executor(graph::Graph graph, ExecutorOptions options)
   for (const auto& in : graph_.inputs)
     if (graph_.info(in).dtype != core::DType::F32) throw_input("graph input '{}' must be float32", in);
   pool_ = std::make_unique<core::ThreadPool>(options.threads);
+  if (options.lower_qdq) quant::lower_qdq(graph_);
   // The fast backend runs BatchNorm folded into the preceding Conv/Gemm and Relu/Clip fused into Conv (as
   // ONNX Runtime does); the reference backend executes the graph exactly as given.
   if (options.backend == Backend::Auto) {
@@ -116,7 +118,12 @@ void Executor::prepare_kernels() {
   for (std::size_t i = 0; i < n; ++i) {
     const auto& node = bound_.nodes[i];
     const PrepareContext ctx{bound_, node, pool_->size()};
-    if (fast) {
+    // The oneDNN kernels here are float32 ones: integer and float16 values stay on the reference kernels.
+    bool float_only = true;
+    for (const auto& v : node.outputs) float_only &= v.empty() || bound_.info(v).dtype == core::DType::F32;
+    for (const auto& v : node.inputs)
+      float_only &= v.empty() || bound_.is_initializer(v) || bound_.info(v).dtype == core::DType::F32;
+    if (fast && float_only) {
       nchw[i] = make_fast_kernel(ctx);
       support[i] = blocked_support(ctx);
       candidate[i] = support[i] == BlockedLayout::BlockedOnly || (support[i] != BlockedLayout::No && nchw[i]);

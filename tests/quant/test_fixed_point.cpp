@@ -1,5 +1,6 @@
 // TFLite integer arithmetic against values computed by hand from the formulas in
-// ../shared/reference/quantisation-and-hardware.md (TFLite quantization_util / common.h, gemmlowp fixedpoint.h).
+// ../shared/reference/quantisation-and-hardware.md (TFLite quantization_util / common.h, gemmlowp
+// fixedpoint.h).
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -67,9 +68,27 @@ TEST(MultiplyByQuantizedMultiplier, RequantisesAccumulators) {
   // M = 3 (2^30 * 1.5 mantissa, shift 2): 7 * 3 = 21 via left shift 7 * 4 = 28, SRDHM(28, 0.75 * 2^31) = 21.
   EXPECT_EQ(multiply_by_quantized_multiplier(7, quantize_multiplier(3.0)), 21);
   // Where TFLite's int32 left shift would overflow, the shifted value saturates: M = 4 is mantissa 2^30 with
-  // shift 3, so INT32_MAX * 8 -> INT32_MAX, then SRDHM(INT32_MAX, 2^30) = (2^30 (2^31 - 1) + 2^30) / 2^31 = 2^30.
-  EXPECT_EQ(multiply_by_quantized_multiplier(std::numeric_limits<std::int32_t>::max(), quantize_multiplier(4.0)),
-            k2p30);
+  // shift 3, so INT32_MAX * 8 -> INT32_MAX, then SRDHM(INT32_MAX, 2^30) = (2^30 (2^31 - 1) + 2^30) / 2^31 =
+  // 2^30.
+  EXPECT_EQ(
+      multiply_by_quantized_multiplier(std::numeric_limits<std::int32_t>::max(), quantize_multiplier(4.0)),
+      k2p30);
+}
+
+TEST(MultiplyByQuantizedMultiplier, SixtyFourBitAccumulators) {
+  // M = 0.25 = 2^30 mantissa, shift -1 -> reduced mantissa (2^30 + 2^15) >> 16 = 16384 = 2^14, total shift
+  // 16: x * 2^14 / 2^16 = x / 4 with ties towards +infinity: 10 -> 2.5 -> 3, -10 -> -2.5 -> -2.
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(10, quantize_multiplier(0.25)), 3);
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(-10, quantize_multiplier(0.25)), -2);
+  // An accumulator beyond int32 (2^40, as int16 x int8 sums reach) times M = 2^-20 = 2^20 exactly.
+  EXPECT_EQ(
+      multiply_by_quantized_multiplier_64(std::int64_t{1} << 40, quantize_multiplier(std::ldexp(1.0, -20))),
+      1 << 20);
+  // The 16-bit reduction loses precision: M = 0.3 has mantissa 1288490189 -> reduced (m + 2^15) >> 16 =
+  // 19661, so 1000 * 0.3 becomes round(1000 * 19661 / 2^16) = round(299.99) = 300 and 10^6 * 0.3 gives (10^6
+  // * 19661 + 2^15) >> 16 = 300003 (not 300000).
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(1000, quantize_multiplier(0.3)), 300);
+  EXPECT_EQ(multiply_by_quantized_multiplier_64(1000000, quantize_multiplier(0.3)), 300003);
 }
 
 TEST(QuantParams, AsymmetricSymmetricAndRoundTrip) {

@@ -9,6 +9,9 @@ namespace {
 void infer_conv(InferContext& c) {
   c.expect_rank(0, 4);
   c.expect_rank(1, 4);
+  if (c.node.domain.empty() && (c.inputs[0].dtype != DType::F32 || c.inputs[1].dtype != DType::F32))
+    throw_input("{}: input and weight must be float32 (quantised convolutions are written as QDQ)",
+                c.node.describe());
   const auto& x = c.inputs[0].shape;
   const auto& w = c.inputs[1].shape;
   const std::int64_t group = c.node.attr_int("group", 1);

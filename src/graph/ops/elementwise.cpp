@@ -7,6 +7,10 @@ namespace edgeq::graph::ops {
 
 namespace {
 void infer_binary(InferContext& c) {
+  for (std::size_t i = 0; i < 2; ++i)
+    if (c.node.domain.empty() && c.inputs[i].dtype != DType::F32)
+      throw_input("{}: input {} must be float32, got {}", c.node.describe(), i,
+                  core::dtype_name(c.inputs[i].dtype));
   c.outputs = {ValueInfo{DType::F32, broadcast_shapes(c.node, c.inputs[0].shape, c.inputs[1].shape)}};
 }
 
@@ -23,8 +27,11 @@ void infer_concat(InferContext& c) {
         throw_input("{}: input {} has shape {}, incompatible with {}", c.node.describe(), i,
                     core::shape_str(s), core::shape_str(out));
     out[axis] = (out[axis] < 0 || s[axis] < 0) ? -1 : out[axis] + s[axis];
+    if (c.inputs[i].dtype != c.inputs[0].dtype)
+      throw_input("{}: inputs have different types ({}, {})", c.node.describe(),
+                  core::dtype_name(c.inputs[0].dtype), core::dtype_name(c.inputs[i].dtype));
   }
-  c.outputs = {ValueInfo{DType::F32, out}};
+  c.outputs = {ValueInfo{c.inputs[0].dtype, out}};
 }
 }  // namespace
 

@@ -16,5 +16,7 @@ std::vector<OpSchema> elementwise_schemas();
 std::vector<OpSchema> shape_schemas();
 std::vector<OpSchema> pad_resize_schemas();
 std::vector<OpSchema> quant_schemas();
+std::vector<OpSchema> qdq_schemas();
+std::vector<OpSchema> qlinear_schemas();
 
 }  // namespace edgeq::graph::ops

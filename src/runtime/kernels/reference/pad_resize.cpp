@@ -9,7 +9,10 @@
 namespace edgeq::runtime::reference {
 
 namespace {
-void pad(KernelContext& c) {
+/// Pad of any element type; for integer tensors `value` is the stored code (a quantised graph pads with the
+/// zero point).
+template <typename T>
+void pad_typed(KernelContext& c) {
   const Tensor& x = *c.inputs[0];
   Tensor& y = *c.outputs[0];
   const Shape& in = x.shape();
@@ -17,11 +20,11 @@ void pad(KernelContext& c) {
   const auto rank = in.size();
   const auto pads = c.node.attr_ints("pads");
   const std::string mode = c.node.attr_string("mode", "constant");
-  const float value = c.node.attr_float("value", 0.0f);
+  const auto value = static_cast<T>(c.node.attr_float("value", 0.0f));
   std::vector<std::int64_t> in_strides(rank, 1);
   for (std::size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * in[i];
-  const float* xp = x.data<float>();
-  float* yp = y.data<float>();
+  const T* xp = x.data<T>();
+  T* yp = y.data<T>();
   std::vector<std::int64_t> idx(rank, 0);
   for (std::int64_t i = 0; i < y.numel(); ++i) {
     std::int64_t off = 0;
@@ -47,6 +50,19 @@ void pad(KernelContext& c) {
       if (++idx[d] < out[d]) break;
       idx[d] = 0;
     }
+  }
+}
+
+void pad(KernelContext& c) {
+  switch (c.inputs[0]->dtype()) {
+    case core::DType::I8:
+      return pad_typed<std::int8_t>(c);
+    case core::DType::U8:
+      return pad_typed<std::uint8_t>(c);
+    case core::DType::I16:
+      return pad_typed<std::int16_t>(c);
+    default:
+      return pad_typed<float>(c);
   }
 }
 

@@ -8,17 +8,17 @@
 namespace edgeq::runtime::reference {
 
 namespace {
-template <bool Max>
+template <bool Max, typename T = float>
 void pool(KernelContext& c) {
   const Tensor& x = *c.inputs[0];
   const auto n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   const graph::Window2d win = graph::resolve_window(c.node, h, w, 1, 1);
   const bool include_pad = c.node.attr_int("count_include_pad", 0) != 0;
-  const float* xp = x.data<float>();
-  float* yp = c.outputs[0]->data<float>();
+  const T* xp = x.data<T>();
+  T* yp = c.outputs[0]->data<T>();
   parallel(c, static_cast<std::size_t>(n * ch), [&](std::size_t plane) {
-    const float* in = xp + static_cast<std::int64_t>(plane) * h * w;
-    float* out = yp + static_cast<std::int64_t>(plane) * win.out_h * win.out_w;
+    const T* in = xp + static_cast<std::int64_t>(plane) * h * w;
+    T* out = yp + static_cast<std::int64_t>(plane) * win.out_h * win.out_w;
     for (std::int64_t oy = 0; oy < win.out_h; ++oy)
       for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
         double acc = Max ? -std::numeric_limits<double>::infinity() : 0.0;
@@ -35,7 +35,7 @@ void pool(KernelContext& c) {
             ++count;
           }
         if (!Max) acc /= static_cast<double>(include_pad ? window : std::max<std::int64_t>(count, 1));
-        out[oy * win.out_w + ox] = static_cast<float>(acc);
+        out[oy * win.out_w + ox] = static_cast<T>(acc);  // exact for integer maxima
       }
   });
 }
@@ -51,10 +51,24 @@ void global_average_pool(KernelContext& c) {
     y[p] = static_cast<float>(acc / static_cast<double>(len));
   }
 }
+/// MaxPool of any element type (integer MaxPool keeps the quantisation parameters: max commutes with a
+/// monotonic affine map).
+void max_pool(KernelContext& c) {
+  switch (c.inputs[0]->dtype()) {
+    case core::DType::I8:
+      return pool<true, std::int8_t>(c);
+    case core::DType::U8:
+      return pool<true, std::uint8_t>(c);
+    case core::DType::I16:
+      return pool<true, std::int16_t>(c);
+    default:
+      return pool<true, float>(c);
+  }
+}
 }  // namespace
 
 std::vector<Entry> pool_kernels() {
-  return {{"MaxPool", "", pool<true>},
+  return {{"MaxPool", "", max_pool},
           {"AveragePool", "", pool<false>},
           {"GlobalAveragePool", "", global_average_pool}};
 }

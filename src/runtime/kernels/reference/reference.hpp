@@ -22,6 +22,9 @@ std::vector<Entry> elementwise_kernels();
 std::vector<Entry> shape_kernels();
 std::vector<Entry> pad_resize_kernels();
 std::vector<Entry> quant_kernels();
+std::vector<Entry> qdq_kernels();
+std::vector<Entry> qlinear_conv_kernels();
+std::vector<Entry> qlinear_eltwise_kernels();
 
 /// Runs fn(i) for i in [0, n) on the context's pool (or inline).
 void parallel(KernelContext& c, std::size_t n, const std::function<void(std::size_t)>& fn);

@@ -16,7 +16,8 @@ KernelFn find_reference_kernel(const std::string& domain, const std::string& op_
     std::vector<reference::Entry> v;
     for (auto part : {reference::conv_kernels(), reference::gemm_kernels(), reference::activation_kernels(),
                       reference::pool_kernels(), reference::elementwise_kernels(), reference::shape_kernels(),
-                      reference::pad_resize_kernels(), reference::quant_kernels()})
+                      reference::pad_resize_kernels(), reference::quant_kernels(), reference::qdq_kernels(),
+                      reference::qlinear_conv_kernels(), reference::qlinear_eltwise_kernels()})
       v.insert(v.end(), part.begin(), part.end());
     return v;
   }();

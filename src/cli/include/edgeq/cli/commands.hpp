@@ -14,6 +14,7 @@ void add_display_command(CLI::App& app, Action& action);
 void add_model_commands(CLI::App& app, Action& action);
 void add_zoo_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
+void add_quantize_command(CLI::App& app, Action& action);
 /// Only in builds with LibTorch (EDGEQ_WITH_TORCH).
 void add_train_command(CLI::App& app, Action& action);
 

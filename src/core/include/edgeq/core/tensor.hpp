@@ -10,7 +10,7 @@
 
 namespace edgeq::core {
 
-enum class DType : std::uint8_t { F32, F16, I8, U8, I32, I64, Bool };
+enum class DType : std::uint8_t { F32, F16, I8, U8, I16, I32, I64, Bool };
 std::size_t dtype_size(DType t);
 std::string dtype_name(DType t);
 
@@ -32,6 +32,10 @@ constexpr DType dtype_of<std::int8_t>() {
 template <>
 constexpr DType dtype_of<std::uint8_t>() {
   return DType::U8;
+}
+template <>
+constexpr DType dtype_of<std::int16_t>() {
+  return DType::I16;
 }
 template <>
 constexpr DType dtype_of<std::int32_t>() {

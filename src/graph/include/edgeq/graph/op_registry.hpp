@@ -12,6 +12,8 @@ namespace edgeq::graph {
 
 /// Canonical domain of QONNX custom ops ("onnx.brevitas" and "finn.custom_op.general" map here at import).
 inline constexpr const char* kQonnxDomain = "qonnx.custom_op.general";
+/// Domain of edgeq's internal integer operators (lowered QDQ graphs; see graph/ops/qlinear.cpp).
+inline constexpr const char* kEdgeqDomain = "ai.edgeq";
 
 struct InferContext {
   const Graph& graph;
@@ -27,7 +29,7 @@ struct InferContext {
 
 struct OpSchema {
   const char* op_type;
-  const char* domain;  ///< "" or kQonnxDomain
+  const char* domain;  ///< "", kQonnxDomain or kEdgeqDomain
   int min_inputs, max_inputs;
   void (*infer)(InferContext&);
   /// Multiply-accumulates for one run at the inferred shapes (0 for cheap ops).

@@ -23,6 +23,11 @@ int fuse_activations(Graph& graph);
 /// the number of Pad nodes removed.
 int fuse_pad_into_conv(Graph& graph);
 
+/// Rewrites every remaining BatchNormalization of a 4-D tensor with constant parameters (one that follows a
+/// Concat or an Add, as in DenseNet and ResNet V2) as the equivalent depthwise 1x1 Conv (W[c] = g[c],
+/// b[c] = beta[c] - mean[c] g[c]), an op integer runtimes have. Returns the number rewritten.
+int batchnorm_to_conv(Graph& graph);
+
 /// Removes initializers no node or output reads.
 void remove_unused_initializers(Graph& graph);
 

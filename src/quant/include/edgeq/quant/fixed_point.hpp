@@ -1,11 +1,14 @@
-// TFLite integer arithmetic (the int8 semantics edgeq follows; ../shared/reference/quantisation-and-hardware.md):
-// affine quantisation real = scale * (q - zero_point), and requantisation of int32 accumulators by a real
-// multiplier M represented as a Q31 mantissa and a power-of-two shift. Sources of the formulas: TensorFlow Lite
-// tensorflow/lite/kernels/internal/quantization_util.cc (QuantizeMultiplier, ChooseQuantizationParams) and common.h
-// (MultiplyByQuantizedMultiplier), gemmlowp fixedpoint.h (SaturatingRoundingDoublingHighMul,
-// RoundingDivideByPOT). Rounding rules, which tests/quant/test_fixed_point.cpp pins down by hand-computed cases:
+// TFLite integer arithmetic (the int8 semantics edgeq follows;
+// ../shared/reference/quantisation-and-hardware.md): affine quantisation real = scale * (q - zero_point), and
+// requantisation of int32 accumulators by a real multiplier M represented as a Q31 mantissa and a
+// power-of-two shift. Sources of the formulas: TensorFlow Lite
+// tensorflow/lite/kernels/internal/quantization_util.cc (QuantizeMultiplier, ChooseQuantizationParams) and
+// common.h (MultiplyByQuantizedMultiplier), gemmlowp fixedpoint.h (SaturatingRoundingDoublingHighMul,
+// RoundingDivideByPOT). Rounding rules, which tests/quant/test_fixed_point.cpp pins down by hand-computed
+// cases:
 //   - QuantizeMultiplier rounds the mantissa half away from zero (std::round);
-//   - SaturatingRoundingDoublingHighMul rounds a * b / 2^31 with ties towards +infinity (1.5 -> 2, -1.5 -> -1)
+//   - SaturatingRoundingDoublingHighMul rounds a * b / 2^31 with ties towards +infinity (1.5 -> 2, -1.5 ->
+//   -1)
 //     and saturates the single overflow case INT32_MIN * INT32_MIN to INT32_MAX;
 //   - RoundingDivideByPOT rounds half away from zero (2.5 -> 3, -2.5 -> -3).
 #pragma once
@@ -21,8 +24,8 @@ struct QuantizedMultiplier {
 };
 
 /// Q31 mantissa and shift of a real multiplier m >= 0 (frexp, mantissa rounded to 31 bits, renormalised when
-/// rounding reaches 2^31; multipliers below 2^-31 become 0). Throws Error(BadInput) for negative, non-finite or
-/// m >= 2^30.
+/// rounding reaches 2^31; multipliers below 2^-31 become 0). Throws Error(BadInput) for negative, non-finite
+/// or m >= 2^30.
 QuantizedMultiplier quantize_multiplier(double m);
 
 /// round(a * b / 2^31) with ties towards +infinity; INT32_MIN * INT32_MIN saturates to INT32_MAX.
@@ -31,9 +34,15 @@ std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t 
 /// round(x / 2^exponent) with ties away from zero; exponent in [0, 31].
 std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent);
 
-/// x * M for M = quantize_multiplier(m): TFLite's MultiplyByQuantizedMultiplier. The left shift is done in 64 bits
-/// and saturated to int32 (TFLite shifts in int32; the results differ only where TFLite would overflow).
+/// x * M for M = quantize_multiplier(m): TFLite's MultiplyByQuantizedMultiplier. The left shift is done in 64
+/// bits and saturated to int32 (TFLite shifts in int32; the results differ only where TFLite would overflow).
 std::int32_t multiply_by_quantized_multiplier(std::int32_t x, QuantizedMultiplier m);
+
+/// x * M for a 64-bit accumulator (TFLite's int64 MultiplyByQuantizedMultiplier, used by 16x8 kernels): the
+/// mantissa is first reduced to 16 bits (rounded, saturated at 0x7fff) so that x * mantissa fits in 64 bits
+/// for |x| < 2^47, then the product is shifted right by 15 - shift with ties towards +infinity. shift in
+/// [-31, 7].
+std::int32_t multiply_by_quantized_multiplier_64(std::int64_t x, QuantizedMultiplier m);
 
 /// Affine quantisation parameters of a tensor.
 struct QuantParams {
@@ -41,12 +50,12 @@ struct QuantParams {
   std::int32_t zero_point = 0;
 };
 
-/// Asymmetric parameters for values in [min, max] mapped onto [qmin, qmax], as TFLite's ChooseQuantizationParams:
-/// the range is widened to contain 0, scale = (max - min) / (qmax - qmin); the zero point is qmin - min / scale or
-/// qmax - max / scale, whichever has the smaller error estimate (|qmin| + |min / scale| vs |qmax| + |max / scale|),
-/// clamped to [qmin, qmax] and rounded half away from zero, so that 0.0 is exactly representable. An all-zero
-/// range gives scale 1 and zero point 0 (clamped into [qmin, qmax]). Throws Error(BadInput) for non-finite
-/// bounds, min > max or qmin >= qmax.
+/// Asymmetric parameters for values in [min, max] mapped onto [qmin, qmax], as TFLite's
+/// ChooseQuantizationParams: the range is widened to contain 0, scale = (max - min) / (qmax - qmin); the zero
+/// point is qmin - min / scale or qmax - max / scale, whichever has the smaller error estimate (|qmin| + |min
+/// / scale| vs |qmax| + |max / scale|), clamped to [qmin, qmax] and rounded half away from zero, so that 0.0
+/// is exactly representable. An all-zero range gives scale 1 and zero point 0 (clamped into [qmin, qmax]).
+/// Throws Error(BadInput) for non-finite bounds, min > max or qmin >= qmax.
 QuantParams choose_asymmetric(float min, float max, std::int32_t qmin, std::int32_t qmax);
 
 /// Symmetric parameters (zero point 0) for values in [-abs_max, abs_max] mapped onto [-qmax, qmax] (TFLite

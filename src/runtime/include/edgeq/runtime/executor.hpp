@@ -21,6 +21,10 @@ struct ExecutorOptions {
   /// fast kernel per op where one applies (activations kept in oneDNN's blocked layout between them), else
   /// the reference. Reference: the graph as given, reference kernels only (the semantics).
   Backend backend = Backend::Auto;
+  /// Quantised (QDQ) models: true = lower QDQ patterns to integer ops (TFLite arithmetic, quant/lower_qdq.hpp)
+  /// with either backend; false = run QuantizeLinear / DequantizeLinear and the float ops between them as
+  /// written (float emulation, as ONNX Runtime without its QDQ fusions).
+  bool lower_qdq = true;
 };
 
 struct MemoryPlan {

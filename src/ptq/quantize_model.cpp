@@ -1,0 +1,184 @@
+#include "edgeq/ptq/quantize_model.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <spdlog/spdlog.h>
+#include "edgeq/core/error.hpp"
+#include "edgeq/data/dataset.hpp"
+#include "edgeq/data/event_file.hpp"
+#include "edgeq/eval/evaluate.hpp"
+#include "edgeq/runtime/constant_folding.hpp"
+#include "edgeq/runtime/executor.hpp"
+
+namespace edgeq::ptq {
+
+namespace {
+/// Integer input quantisation needs an empty pixel to be exactly representable: with a mean-subtracted input
+/// normalisation it is -mean/std, off the int8 grid, and the shift of every background pixel costs the
+/// nunet_s classifier 50 pp of accuracy (docs/quantisation.md). When every reader of the input is a Conv, the
+/// mean is folded into their biases (b'[o] = b[o] - sum_{c,k} w[o,c,k] mean[c]/std[c]) and removed from the
+/// recorded normalisation, so the quantised model reads x/std with empty pixels at 0. Exact except in the
+/// padded border, which is now padded with empty pixels instead of the mean. Returns whether it folded.
+bool fold_input_mean(graph::Graph& g) {
+  auto norm = eval::model_normalisation(g);
+  if (!norm || g.inputs.size() != 1) return false;
+  bool nonzero = false;
+  for (float m : norm->mean) nonzero |= m != 0.0f;
+  if (!nonzero) return false;
+  std::vector<graph::Node*> readers;
+  for (auto& n : g.nodes)
+    for (const auto& in : n.inputs)
+      if (in == g.inputs[0]) readers.push_back(&n);
+  for (auto* n : readers) {
+    auto w = g.initializers.find(n->inputs[1]);
+    if (n->op_type != "Conv" || n->attr_int("group", 1) != 1 || w == g.initializers.end() ||
+        w->second.dtype() != core::DType::F32 ||
+        w->second.shape()[1] != static_cast<std::int64_t>(norm->mean.size()))
+      return false;
+  }
+  for (auto* n : readers) {
+    const core::Tensor& w = g.initializers.at(n->inputs[1]);
+    const auto out = w.shape()[0], planes = w.shape()[1], taps = w.shape()[2] * w.shape()[3];
+    core::Tensor b(core::DType::F32, {out});
+    if (n->inputs.size() > 2 && !n->inputs[2].empty()) b = g.initializers.at(n->inputs[2]).clone();
+    for (std::int64_t o = 0; o < out; ++o) {
+      double shift = 0;
+      for (std::int64_t c = 0; c < planes; ++c) {
+        const double offset =
+            norm->mean[static_cast<std::size_t>(c)] / norm->std[static_cast<std::size_t>(c)];
+        for (std::int64_t k = 0; k < taps; ++k)
+          shift += w.data<float>()[(o * planes + c) * taps + k] * offset;
+      }
+      b.data<float>()[o] = static_cast<float>(b.data<float>()[o] - shift);
+    }
+    const std::string name = g.unique_name(n->name + "/bias_with_input_mean");
+    g.initializers[name] = b;
+    g.values[name] = {core::DType::F32, b.shape()};
+    n->inputs.resize(3);
+    n->inputs[2] = name;
+  }
+  g.metadata["edgeq.input_mean_folded"] = norm->to_json();
+  for (auto& m : norm->mean) m = 0.0f;
+  g.metadata["edgeq.input_normalisation"] = norm->to_json();
+  spdlog::info("input normalisation mean folded into {} first-layer bias(es): empty pixels quantise exactly",
+               readers.size());
+  return true;
+}
+
+graph::Graph prepared_copy(const graph::Graph& fp32, const quant::QuantizeOptions& options) {
+  quant::check_not_quantised(fp32);
+  graph::Graph g = fp32;
+  runtime::fold_constants(g);
+  quant::prepare_for_quantisation(g);
+  if (quant::needs_calibration(options.scheme)) fold_input_mean(g);
+  return g;
+}
+
+/// Calibrated [lo, hi] of every tensor of the plan.
+std::vector<std::pair<float, float>> calibrate(const graph::Graph& prepared,
+                                               const quant::QuantisationPlan& plan,
+                                               const quant::QuantizeOptions& options,
+                                               const CalibrationSet& c) {
+  if (c.samples < kMinCalibrationSamples)
+    throw_input("--calib-samples {} is too few; calibration needs at least {} events (100-500 are usual)",
+                c.samples, kMinCalibrationSamples);
+  data::EventFileReader file(c.path);
+  if (file.size() < c.samples)
+    throw_input("calibration file '{}' has {} events, fewer than the {} asked for (--calib-samples)", c.path,
+                file.size(), c.samples);
+  eval::check_model_matches_data(prepared, file, c.samples);
+  graph::Graph observed = prepared;
+  std::vector<std::size_t> output_of(plan.tensors.size(), SIZE_MAX);
+  for (std::size_t i = 0; i < plan.tensors.size(); ++i) {
+    const auto& t = plan.tensors[i];
+    if (std::count(observed.inputs.begin(), observed.inputs.end(), t)) continue;
+    auto it = std::find(observed.outputs.begin(), observed.outputs.end(), t);
+    output_of[i] = static_cast<std::size_t>(it - observed.outputs.begin());
+    if (it == observed.outputs.end()) observed.outputs.push_back(t);
+  }
+  data::LoaderOptions lo;
+  lo.batch = c.batch;
+  lo.shuffle = false;
+  lo.max_events = c.samples;
+  lo.normalisation = eval::model_normalisation(prepared);
+  runtime::Executor ex(observed, runtime::ExecutorOptions{c.threads});
+  std::vector<quant::RangeObserver> obs(plan.tensors.size());
+  const bool histogram = options.calibration.method != quant::CalibrationMethod::MinMax;
+  for (int pass = 0; pass < (histogram ? 2 : 1); ++pass) {
+    data::BatchLoader loader(file, lo);
+    loader.start_epoch(0);
+    data::Batch b;
+    while (loader.next(b)) {
+      const auto outs = ex.run({b.images});
+      for (std::size_t i = 0; i < obs.size(); ++i) {
+        const core::Tensor& t = output_of[i] == SIZE_MAX ? b.images : outs[output_of[i]];
+        if (pass == 0)
+          obs[i].observe_range(t.span<float>());
+        else
+          obs[i].observe_histogram(t.span<float>(), options.calibration.bins);
+      }
+    }
+  }
+  const std::int64_t levels = options.scheme == quant::Scheme::Int16x8 ? 65536 : 256;
+  std::vector<std::pair<float, float>> ranges;
+  for (std::size_t i = 0; i < obs.size(); ++i)
+    ranges.push_back(quant::choose_range(obs[i], options.calibration, levels));
+  return ranges;
+}
+}  // namespace
+
+graph::Graph quantize_model(const graph::Graph& fp32, const quant::QuantizeOptions& options,
+                            const CalibrationSet* calibration) {
+  const graph::Graph prepared = prepared_copy(fp32, options);
+  for (const auto& name : options.exclude) {
+    bool found = false;
+    for (const auto& n : prepared.nodes) found |= n.name == name;
+    if (!found) throw_input("--exclude: the model has no node named '{}'", name);
+  }
+  const auto plan = quant::plan_quantisation(prepared, options);
+  std::vector<std::pair<float, float>> ranges;
+  if (quant::needs_calibration(options.scheme)) {
+    if (!calibration)
+      throw_input("scheme {} needs a calibration set (--calib FILE)", quant::scheme_name(options.scheme));
+    ranges = calibrate(prepared, plan, options, *calibration);
+  }
+  graph::Graph q = quant::build_quantised_graph(prepared, plan, ranges, options);
+  if (calibration && quant::needs_calibration(options.scheme))
+    q.metadata["edgeq.calibration_samples"] = std::to_string(calibration->samples);
+  return q;
+}
+
+std::vector<LayerSensitivity> layer_sensitivity(const graph::Graph& fp32,
+                                                const quant::QuantizeOptions& options,
+                                                const CalibrationSet& calibration,
+                                                const std::string& eval_path, std::size_t eval_events,
+                                                double* float_accuracy) {
+  if (!quant::needs_calibration(options.scheme))
+    throw_input("the sensitivity report is for int8, uint8 and int16x8");
+  const graph::Graph prepared = prepared_copy(fp32, options);
+  const auto full = quant::plan_quantisation(prepared, options);
+  const auto ranges = calibrate(prepared, full, options, calibration);
+  std::map<std::string, std::pair<float, float>> range_of;
+  for (std::size_t i = 0; i < full.tensors.size(); ++i) range_of[full.tensors[i]] = ranges[i];
+  data::EventFileReader file(eval_path);
+  eval::EvalOptions eo;
+  eo.threads = calibration.threads;
+  eo.max_events = eval_events;
+  if (float_accuracy) *float_accuracy = eval::evaluate_model(fp32, file, eo).confusion.accuracy();
+  std::vector<LayerSensitivity> out;
+  for (const auto& node : full.quantised_nodes) {
+    quant::QuantizeOptions one = options;
+    for (const auto& other : full.quantised_nodes)
+      if (other != node) one.exclude.insert(other);
+    const auto plan = quant::plan_quantisation(prepared, one);
+    std::vector<std::pair<float, float>> r;
+    for (const auto& t : plan.tensors) r.push_back(range_of.at(t));
+    const graph::Graph q = quant::build_quantised_graph(prepared, plan, r, one);
+    out.push_back({node, eval::evaluate_model(q, file, eo).confusion.accuracy()});
+    spdlog::info("sensitivity: {} -> accuracy {:.4f}", node, out.back().accuracy);
+  }
+  return out;
+}
+
+}  // namespace edgeq::ptq
