@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -26,32 +27,82 @@ struct ModelOptions {
   bool json = false, force = false, no_normalise = false;
 };
 
+bool is_qdq_node(const graph::Node& n) {
+  return n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
+                              n.op_type == "DynamicQuantizeLinear" || n.op_type == "Cast");
+}
+
+int dtype_bits(core::DType t) {
+  return static_cast<int>(core::dtype_size(t)) * 8;
+}
+
+/// The initializer behind input i of n: itself, or the stored tensor a DequantizeLinear / Cast expands.
+const core::Tensor* stored_parameter(const graph::Graph& g, const graph::Node& n, std::size_t i) {
+  if (i >= n.inputs.size() || n.inputs[i].empty()) return nullptr;
+  if (g.is_initializer(n.inputs[i])) return &g.initializers.at(n.inputs[i]);
+  const int p = g.producer(n.inputs[i]);
+  if (p < 0) return nullptr;
+  const auto& dq = g.nodes[static_cast<std::size_t>(p)];
+  if (!is_qdq_node(dq) || dq.op_type == "QuantizeLinear" || !g.is_initializer(dq.inputs[0])) return nullptr;
+  return &g.initializers.at(dq.inputs[0]);
+}
+
+/// Bits of the activation a node produces: those of the QuantizeLinear that reads it (directly or after a
+/// Relu/Clip), else of the value itself.
+int output_bits(const graph::Graph& g, const graph::Node& n) {
+  std::string v = n.outputs[0];
+  for (int hop = 0; hop < 2; ++hop) {
+    const graph::Node* next = nullptr;
+    for (const auto& m : g.nodes)
+      if (!m.inputs.empty() && m.inputs[0] == v) next = next ? nullptr : &m;
+    if (!next) break;
+    if (next->op_type == "QuantizeLinear") return dtype_bits(g.info(next->outputs[0]).dtype);
+    if (next->op_type != "Relu" && next->op_type != "Clip") break;
+    v = next->outputs[0];
+  }
+  return dtype_bits(g.info(n.outputs[0]).dtype);
+}
+
 int run_info(const ModelOptions& o) {
   const graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  std::int64_t total_macs = 0;
+  std::int64_t total_macs = 0, params_total = 0, qdq_nodes = 0;
   for (const auto& n : g.nodes) {
+    if (is_qdq_node(n)) {
+      ++qdq_nodes;
+      continue;
+    }
     std::int64_t params = 0;
-    for (const auto& in : n.inputs)
-      if (g.is_initializer(in) && !g.non_parameters.count(in) &&
-          g.initializers.at(in).dtype() == core::DType::F32)
-        params += g.initializers.at(in).numel();
+    for (std::size_t i = 0; i < n.inputs.size(); ++i)
+      if (const auto* t = stored_parameter(g, n, i);
+          t && !g.non_parameters.count(n.inputs[i]) && t->dtype() != core::DType::I64)
+        params += t->numel();
+    params_total += params;
     const std::int64_t macs = graph::node_macs(g, n);
     total_macs += macs;
+    const auto* w = (n.op_type == "Conv" || n.op_type == "Gemm") ? stored_parameter(g, n, 1) : nullptr;
     layers.push_back({{"name", n.name},
                       {"op", n.op_type},
                       {"output_shape", g.info(n.outputs[0]).shape},
                       {"params", params},
-                      {"macs", macs}});
+                      {"macs", macs},
+                      {"weight_bits", w ? dtype_bits(w->dtype()) : 0},
+                      {"output_bits", output_bits(g, n)}});
   }
   nlohmann::ordered_json j{{"model", g.name},
                            {"inputs", nlohmann::ordered_json::array()},
                            {"outputs", nlohmann::ordered_json::array()},
-                           {"layers", static_cast<std::int64_t>(g.nodes.size())},
-                           {"params", g.parameter_count()},
+                           {"layers", static_cast<std::int64_t>(g.nodes.size() - qdq_nodes)},
+                           {"params", qdq_nodes ? params_total : g.parameter_count()},
                            {"macs", total_macs},
                            {"size_bytes", g.parameter_bytes()},
                            {"opset", g.opset}};
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(o.model, ec))
+    j["file_bytes"] = static_cast<std::int64_t>(std::filesystem::file_size(o.model));
+  if (auto it = g.metadata.find("edgeq.quantisation"); it != g.metadata.end())
+    j["quantisation"] = nlohmann::ordered_json::parse(it->second, nullptr, false);
+  j["quantisation_nodes"] = qdq_nodes;
   for (const auto& in : g.inputs) j["inputs"].push_back({{"name", in}, {"shape", g.info(in).shape}});
   for (const auto& out : g.outputs) j["outputs"].push_back({{"name", out}, {"shape", g.info(out).shape}});
   if (o.json) {
@@ -59,14 +110,23 @@ int run_info(const ModelOptions& o) {
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", "layer", "op", "output", "params", "MACs");
-  for (const auto& l : layers)
-    fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14}\n", l["name"].get<std::string>().substr(0, 40),
+  fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14} {:>6} {:>6}\n", "layer", "op", "output", "params", "MACs",
+             "w bits", "a bits");
+  for (const auto& l : layers) {
+    const int wb = l["weight_bits"].get<int>();
+    fmt::print("{:<40} {:<20} {:<20} {:>12} {:>14} {:>6} {:>6}\n", l["name"].get<std::string>().substr(0, 40),
                l["op"].get<std::string>(), core::shape_str(l["output_shape"].get<core::Shape>()),
-               l["params"].get<std::int64_t>(), l["macs"].get<std::int64_t>());
+               l["params"].get<std::int64_t>(), l["macs"].get<std::int64_t>(), wb ? std::to_string(wb) : "",
+               l["output_bits"].get<int>());
+  }
   fmt::print("\n{}: {} layers, {} parameters, {} MACs (batch 1 where unknown), {:.2f} MiB of weights\n",
-             g.name, g.nodes.size(), g.parameter_count(), total_macs,
+             g.name, j["layers"].get<std::int64_t>(), j["params"].get<std::int64_t>(), total_macs,
              static_cast<double>(g.parameter_bytes()) / (1 << 20));
+  if (j.contains("file_bytes"))
+    fmt::print("size on disk: {:.3f} MB\n", static_cast<double>(j["file_bytes"].get<std::int64_t>()) / 1e6);
+  if (j.contains("quantisation"))
+    fmt::print("quantisation: {} ({} QuantizeLinear/DequantizeLinear/Cast nodes not listed)\n",
+               j["quantisation"].dump(), qdq_nodes);
   return 0;
 }
 

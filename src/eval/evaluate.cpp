@@ -82,7 +82,7 @@ EvalResult evaluate_model(const graph::Graph& model, const data::EventFileReader
   lo.max_events = options.max_events;
   lo.normalisation = model_normalisation(model);
   r.normalised = lo.normalisation.has_value();
-  if (!r.normalised)
+  if (!r.normalised && !model.metadata.count("edgeq.input_normalisation_folded"))  // quantised: folded in
     spdlog::warn("model {} records no input normalisation: feeding raw pixel values", model.name);
   data::BatchLoader loader(file, lo);
   runtime::Executor ex(model, runtime::ExecutorOptions{options.threads});

@@ -253,14 +253,29 @@ Graph parse_onnx(const std::string& bytes, const std::string& origin) {
   for (const auto& in : gp.input()) {
     if (g.is_initializer(in.name())) continue;
     const auto& tt = in.type().tensor_type();
-    if (tt.elem_type() != onnx::TensorProto::FLOAT)
-      throw_input("{}: input '{}' must be float32 (ONNX type {})", origin, in.name(),
-                  static_cast<int>(tt.elem_type()));
+    DType dtype;
+    switch (tt.elem_type()) {  // integer inputs: quantised models with integer I/O
+      case onnx::TensorProto::FLOAT:
+        dtype = DType::F32;
+        break;
+      case onnx::TensorProto::INT8:
+        dtype = DType::I8;
+        break;
+      case onnx::TensorProto::UINT8:
+        dtype = DType::U8;
+        break;
+      case onnx::TensorProto::INT16:
+        dtype = DType::I16;
+        break;
+      default:
+        throw_input("{}: input '{}' must be float32, int8, uint8 or int16 (ONNX type {})", origin, in.name(),
+                    static_cast<int>(tt.elem_type()));
+    }
     Shape shape;
     for (const auto& d : tt.shape().dim())
       shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
     g.inputs.push_back(in.name());
-    g.values[in.name()] = ValueInfo{DType::F32, shape};
+    g.values[in.name()] = ValueInfo{dtype, shape};
   }
   for (const auto& out : gp.output()) g.outputs.push_back(out.name());
   int index = 0;

@@ -8,6 +8,7 @@
 #include "edgeq/data/dataset.hpp"
 #include "edgeq/data/event_file.hpp"
 #include "edgeq/eval/evaluate.hpp"
+#include "edgeq/graph/passes.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
 #include "edgeq/runtime/executor.hpp"
 
@@ -17,15 +18,13 @@ namespace {
 /// Integer input quantisation needs an empty pixel to be exactly representable: with a mean-subtracted input
 /// normalisation it is -mean/std, off the int8 grid, and the shift of every background pixel costs the
 /// nunet_s classifier 50 pp of accuracy (docs/quantisation.md). When every reader of the input is a Conv, the
-/// mean is folded into their biases (b'[o] = b[o] - sum_{c,k} w[o,c,k] mean[c]/std[c]) and removed from the
-/// recorded normalisation, so the quantised model reads x/std with empty pixels at 0. Exact except in the
-/// padded border, which is now padded with empty pixels instead of the mean. Returns whether it folded.
-bool fold_input_mean(graph::Graph& g) {
+/// whole normalisation is folded into them (w'[o,c] = w[o,c] / std[c], b'[o] = b[o] - sum_{c,k} w[o,c,k]
+/// mean[c] / std[c]) and removed from the metadata: the quantised model reads raw pixel values, so empty
+/// pixels are 0 and integer ADC counts up to 255 are exact at scale 1. Exact except in the padded border, now
+/// padded with empty pixels instead of the mean. Returns whether it folded.
+bool fold_input_normalisation(graph::Graph& g) {
   auto norm = eval::model_normalisation(g);
   if (!norm || g.inputs.size() != 1) return false;
-  bool nonzero = false;
-  for (float m : norm->mean) nonzero |= m != 0.0f;
-  if (!nonzero) return false;
   std::vector<graph::Node*> readers;
   for (auto& n : g.nodes)
     for (const auto& in : n.inputs)
@@ -38,30 +37,37 @@ bool fold_input_mean(graph::Graph& g) {
       return false;
   }
   for (auto* n : readers) {
-    const core::Tensor& w = g.initializers.at(n->inputs[1]);
+    core::Tensor w = g.initializers.at(n->inputs[1]).clone();
     const auto out = w.shape()[0], planes = w.shape()[1], taps = w.shape()[2] * w.shape()[3];
     core::Tensor b(core::DType::F32, {out});
     if (n->inputs.size() > 2 && !n->inputs[2].empty()) b = g.initializers.at(n->inputs[2]).clone();
     for (std::int64_t o = 0; o < out; ++o) {
       double shift = 0;
       for (std::int64_t c = 0; c < planes; ++c) {
-        const double offset =
-            norm->mean[static_cast<std::size_t>(c)] / norm->std[static_cast<std::size_t>(c)];
-        for (std::int64_t k = 0; k < taps; ++k)
-          shift += w.data<float>()[(o * planes + c) * taps + k] * offset;
+        const double mean = norm->mean[static_cast<std::size_t>(c)],
+                     sd = norm->std[static_cast<std::size_t>(c)];
+        for (std::int64_t k = 0; k < taps; ++k) {
+          float& wv = w.data<float>()[(o * planes + c) * taps + k];
+          shift += wv * mean / sd;
+          wv = static_cast<float>(wv / sd);
+        }
       }
       b.data<float>()[o] = static_cast<float>(b.data<float>()[o] - shift);
     }
-    const std::string name = g.unique_name(n->name + "/bias_with_input_mean");
-    g.initializers[name] = b;
-    g.values[name] = {core::DType::F32, b.shape()};
+    const std::string wn = g.unique_name(n->name + "/kernel_with_input_normalisation");
+    const std::string bn = g.unique_name(n->name + "/bias_with_input_normalisation");
+    g.initializers[wn] = w;
+    g.initializers[bn] = b;
+    g.values[wn] = {core::DType::F32, w.shape()};
+    g.values[bn] = {core::DType::F32, b.shape()};
     n->inputs.resize(3);
-    n->inputs[2] = name;
+    n->inputs[1] = wn;
+    n->inputs[2] = bn;
   }
-  g.metadata["edgeq.input_mean_folded"] = norm->to_json();
-  for (auto& m : norm->mean) m = 0.0f;
-  g.metadata["edgeq.input_normalisation"] = norm->to_json();
-  spdlog::info("input normalisation mean folded into {} first-layer bias(es): empty pixels quantise exactly",
+  g.metadata["edgeq.input_normalisation_folded"] = norm->to_json();
+  g.metadata.erase("edgeq.input_normalisation");
+  graph::remove_unused_initializers(g);
+  spdlog::info("input normalisation folded into {} first-layer conv(s): the quantised model reads raw pixels",
                readers.size());
   return true;
 }
@@ -71,7 +77,8 @@ graph::Graph prepared_copy(const graph::Graph& fp32, const quant::QuantizeOption
   graph::Graph g = fp32;
   runtime::fold_constants(g);
   quant::prepare_for_quantisation(g);
-  if (quant::needs_calibration(options.scheme)) fold_input_mean(g);
+  if (quant::needs_calibration(options.scheme) || options.scheme == quant::Scheme::Dynamic)
+    fold_input_normalisation(g);
   return g;
 }
 
@@ -122,8 +129,13 @@ std::vector<std::pair<float, float>> calibrate(const graph::Graph& prepared,
   }
   const std::int64_t levels = options.scheme == quant::Scheme::Int16x8 ? 65536 : 256;
   std::vector<std::pair<float, float>> ranges;
+  // The model input keeps its full observed range (raw detector counts are exact at scale 1); histogram
+  // methods apply to the activations.
+  quant::CalibrationOptions input_options = options.calibration;
+  input_options.method = quant::CalibrationMethod::MinMax;
   for (std::size_t i = 0; i < obs.size(); ++i)
-    ranges.push_back(quant::choose_range(obs[i], options.calibration, levels));
+    ranges.push_back(
+        quant::choose_range(obs[i], output_of[i] == SIZE_MAX ? input_options : options.calibration, levels));
   return ranges;
 }
 }  // namespace

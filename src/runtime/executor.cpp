@@ -15,8 +15,11 @@ Executor::Executor(graph::Graph graph, ExecutorOptions options)
   for (const auto& n : graph_.nodes)
     if (!find_reference_kernel(n.domain, n.op_type))
       throw_input("{}: no kernel for this operator", n.describe());
-  for (const auto& in : graph_.inputs)
-    if (graph_.info(in).dtype != core::DType::F32) throw_input("graph input '{}' must be float32", in);
+  for (const auto& in : graph_.inputs) {
+    const auto t = graph_.info(in).dtype;
+    if (t != core::DType::F32 && t != core::DType::I8 && t != core::DType::U8 && t != core::DType::I16)
+      throw_input("graph input '{}' must be float32, int8, uint8 or int16", in);
+  }
   pool_ = std::make_unique<core::ThreadPool>(options.threads);
   if (options.lower_qdq) quant::lower_qdq(graph_);
   // The fast backend runs BatchNorm folded into the preceding Conv/Gemm and Relu/Clip fused into Conv (as
@@ -168,9 +171,9 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& want = graph_.info(graph_.inputs[i]).shape;
     const auto& got = inputs[i].shape();
-    if (inputs[i].dtype() != core::DType::F32)
-      throw_input("input '{}' must be float32, got {}", graph_.inputs[i],
-                  core::dtype_name(inputs[i].dtype()));
+    if (inputs[i].dtype() != graph_.info(graph_.inputs[i]).dtype)
+      throw_input("input '{}' must be {}, got {}", graph_.inputs[i],
+                  core::dtype_name(graph_.info(graph_.inputs[i]).dtype), core::dtype_name(inputs[i].dtype()));
     bool ok = want.size() == got.size();
     for (std::size_t d = 0; ok && d < want.size(); ++d) ok = want[d] < 0 || want[d] == got[d];
     if (!ok)

@@ -39,7 +39,7 @@ class Executor {
   Executor(graph::Graph graph, ExecutorOptions options = {});
   ~Executor();
 
-  /// Runs the graph. Inputs must match the graph inputs in count, dtype (float32) and every known dimension
+  /// Runs the graph. Inputs must match the graph inputs in count, dtype (float32, or the integer type of a quantised model's input) and every known dimension
   /// (unknown dimensions, e.g. the batch, take the given size); throws Error(BadInput) otherwise.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
 
