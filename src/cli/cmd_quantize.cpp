@@ -23,7 +23,7 @@ struct QuantizeCommand {
   std::string model, scheme = "int8", out, out_dir, calib, method = "minmax", eval_data;
   std::size_t calib_samples = 500, threads = 1, eval_events = 0;
   double percentile = 99.99;
-  bool per_tensor = false, sensitivity = false;
+  bool per_tensor = false, sensitivity = false, no_bias_correction = false, reduce_range = false;
   std::vector<std::string> exclude;
 };
 
@@ -31,6 +31,8 @@ quant::QuantizeOptions options_for(const QuantizeCommand& o, quant::Scheme s) {
   quant::QuantizeOptions q;
   q.scheme = s;
   q.per_channel = !o.per_tensor;
+  q.bias_correction = !o.no_bias_correction;
+  q.reduce_range = o.reduce_range;
   q.calibration.method = quant::parse_calibration_method(o.method);
   q.calibration.percentile = o.percentile;
   q.exclude.insert(o.exclude.begin(), o.exclude.end());
@@ -129,6 +131,11 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("--percentile", o->percentile, "Percentile for --calibration percentile")
       ->capture_default_str();
   cmd->add_flag("--per-tensor", o->per_tensor, "Per-tensor instead of per-channel weights");
+  cmd->add_flag(
+      "--reduce-range", o->reduce_range,
+      "7-bit weights (even int8 codes): exact in oneDNN's int8 kernels on CPUs without VNNI (fast path)");
+  cmd->add_flag("--no-bias-correction", o->no_bias_correction,
+                "Keep the biases as trained (default: correct the mean shift from weight rounding)");
   cmd->add_option("--exclude", o->exclude, "Node names kept in float32")->delimiter(',');
   cmd->add_option("--eval", o->eval_data, "Event file: print a scheme / size / accuracy table");
   cmd->add_option("--eval-events", o->eval_events, "Evaluate only the first N events (0 = all)");

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 #include "edgeq/core/error.hpp"
+#include "edgeq/core/progress.hpp"
 #include "edgeq/data/dataset.hpp"
 #include "edgeq/data/event_file.hpp"
 #include "edgeq/eval/evaluate.hpp"
@@ -82,11 +83,100 @@ graph::Graph prepared_copy(const graph::Graph& fp32, const quant::QuantizeOption
   return g;
 }
 
+/// Adds the per-channel sums of t ([N, C, ...]) to sums (sized on first use).
+void add_channel_sums(const core::Tensor& t, std::vector<double>& sums, std::int64_t& count) {
+  const auto& s = t.shape();
+  if (s.size() < 2) return;
+  const std::int64_t n = s[0], c = s[1], inner = t.numel() / std::max<std::int64_t>(n * c, 1);
+  sums.resize(static_cast<std::size_t>(c), 0.0);
+  const float* p = t.data<float>();
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+      double acc = 0;
+      for (std::int64_t k = 0; k < inner; ++k) acc += p[(b * c + ch) * inner + k];
+      sums[static_cast<std::size_t>(ch)] += acc;
+    }
+  count += n * inner;
+}
+
+struct Calibration {
+  std::vector<std::pair<float, float>> ranges;  ///< per plan tensor
+};
+
+data::LoaderOptions calibration_loader(const graph::Graph& g, const CalibrationSet& c) {
+  data::LoaderOptions lo;
+  lo.batch = c.batch;
+  lo.shuffle = false;
+  lo.max_events = c.samples;
+  lo.normalisation = eval::model_normalisation(g);
+  return lo;
+}
+
+/// Per-channel means of the outputs of the named nodes of g over the calibration events; a QDQ graph runs in
+/// float emulation (the same values as the integer kernels up to rounding, with the fast float kernels).
+quant::BiasCorrections output_means(const graph::Graph& g, const std::vector<std::string>& nodes,
+                                    const CalibrationSet& c) {
+  graph::Graph observed = g;
+  std::vector<std::string> names;
+  for (const auto& name : nodes)
+    for (const auto& n : g.nodes)
+      if (n.name == name && (n.op_type == "Conv" || n.op_type == "Gemm")) names.push_back(n.outputs[0]);
+  const std::size_t first = observed.outputs.size();
+  observed.outputs.insert(observed.outputs.end(), names.begin(), names.end());
+  runtime::ExecutorOptions eo{c.threads};
+  eo.lower_qdq = false;
+  runtime::Executor ex(observed, eo);
+  data::EventFileReader file(c.path);
+  data::BatchLoader loader(file, calibration_loader(g, c));
+  loader.start_epoch(0);
+  std::vector<std::vector<double>> sums(names.size());
+  std::vector<std::int64_t> counts(names.size(), 0);
+  data::Batch b;
+  while (loader.next(b)) {
+    const auto outs = ex.run({b.images});
+    for (std::size_t i = 0; i < names.size(); ++i) add_channel_sums(outs[first + i], sums[i], counts[i]);
+  }
+  quant::BiasCorrections means;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto& m = means[nodes[i]];
+    for (double v : sums[i]) m.push_back(v / static_cast<double>(std::max<std::int64_t>(counts[i], 1)));
+  }
+  return means;
+}
+
+/// Empirical bias correction, layer by layer in graph order (Nagel et al. 2019, sec. 4.2): each quantised
+/// Conv/Gemm with a bias gets the difference between its per-channel output means in the float model and in
+/// the quantised model with the earlier layers already corrected. One calibration run per layer, on at most
+/// kBiasCorrectionEvents events.
+quant::BiasCorrections bias_corrections(const graph::Graph& prepared, const quant::QuantisationPlan& plan,
+                                        const Calibration& cal, const quant::QuantizeOptions& options,
+                                        CalibrationSet c) {
+  c.samples = std::min(c.samples, kBiasCorrectionEvents);
+  std::vector<std::string> nodes;
+  for (const auto& n : prepared.nodes)
+    if (std::count(plan.quantised_nodes.begin(), plan.quantised_nodes.end(), n.name) &&
+        (n.op_type == "Conv" || n.op_type == "Gemm") && n.inputs.size() > 2 && !n.inputs[2].empty())
+      nodes.push_back(n.name);
+  const auto reference = output_means(prepared, nodes, c);
+  quant::BiasCorrections corrections;
+  core::Progress progress("bias correction", nodes.size());
+  for (const auto& name : nodes) {
+    const auto got =
+        output_means(quant::build_quantised_graph(prepared, plan, cal.ranges, options, corrections), {name},
+                     c)
+            .at(name);
+    const auto& want = reference.at(name);
+    auto& corr = corrections[name];
+    corr.assign(want.size(), 0.0);
+    for (std::size_t k = 0; k < want.size() && k < got.size(); ++k) corr[k] = want[k] - got[k];
+    progress.advance(1);
+  }
+  return corrections;
+}
+
 /// Calibrated [lo, hi] of every tensor of the plan.
-std::vector<std::pair<float, float>> calibrate(const graph::Graph& prepared,
-                                               const quant::QuantisationPlan& plan,
-                                               const quant::QuantizeOptions& options,
-                                               const CalibrationSet& c) {
+Calibration calibrate(const graph::Graph& prepared, const quant::QuantisationPlan& plan,
+                      const quant::QuantizeOptions& options, const CalibrationSet& c) {
   if (c.samples < kMinCalibrationSamples)
     throw_input("--calib-samples {} is too few; calibration needs at least {} events (100-500 are usual)",
                 c.samples, kMinCalibrationSamples);
@@ -104,11 +194,7 @@ std::vector<std::pair<float, float>> calibrate(const graph::Graph& prepared,
     output_of[i] = static_cast<std::size_t>(it - observed.outputs.begin());
     if (it == observed.outputs.end()) observed.outputs.push_back(t);
   }
-  data::LoaderOptions lo;
-  lo.batch = c.batch;
-  lo.shuffle = false;
-  lo.max_events = c.samples;
-  lo.normalisation = eval::model_normalisation(prepared);
+  const data::LoaderOptions lo = calibration_loader(prepared, c);
   runtime::Executor ex(observed, runtime::ExecutorOptions{c.threads});
   std::vector<quant::RangeObserver> obs(plan.tensors.size());
   const bool histogram = options.calibration.method != quant::CalibrationMethod::MinMax;
@@ -120,15 +206,17 @@ std::vector<std::pair<float, float>> calibrate(const graph::Graph& prepared,
       const auto outs = ex.run({b.images});
       for (std::size_t i = 0; i < obs.size(); ++i) {
         const core::Tensor& t = output_of[i] == SIZE_MAX ? b.images : outs[output_of[i]];
-        if (pass == 0)
+        if (pass == 0) {
           obs[i].observe_range(t.span<float>());
-        else
+        } else {
           obs[i].observe_histogram(t.span<float>(), options.calibration.bins);
+        }
       }
     }
   }
   const std::int64_t levels = options.scheme == quant::Scheme::Int16x8 ? 65536 : 256;
-  std::vector<std::pair<float, float>> ranges;
+  Calibration result;
+  auto& ranges = result.ranges;
   // The model input keeps its full observed range (raw detector counts are exact at scale 1); histogram
   // methods apply to the activations.
   quant::CalibrationOptions input_options = options.calibration;
@@ -136,7 +224,7 @@ std::vector<std::pair<float, float>> calibrate(const graph::Graph& prepared,
   for (std::size_t i = 0; i < obs.size(); ++i)
     ranges.push_back(
         quant::choose_range(obs[i], output_of[i] == SIZE_MAX ? input_options : options.calibration, levels));
-  return ranges;
+  return result;
 }
 }  // namespace
 
@@ -149,13 +237,15 @@ graph::Graph quantize_model(const graph::Graph& fp32, const quant::QuantizeOptio
     if (!found) throw_input("--exclude: the model has no node named '{}'", name);
   }
   const auto plan = quant::plan_quantisation(prepared, options);
-  std::vector<std::pair<float, float>> ranges;
+  Calibration cal;
+  quant::BiasCorrections corrections;
   if (quant::needs_calibration(options.scheme)) {
     if (!calibration)
       throw_input("scheme {} needs a calibration set (--calib FILE)", quant::scheme_name(options.scheme));
-    ranges = calibrate(prepared, plan, options, *calibration);
+    cal = calibrate(prepared, plan, options, *calibration);
+    if (options.bias_correction) corrections = bias_corrections(prepared, plan, cal, options, *calibration);
   }
-  graph::Graph q = quant::build_quantised_graph(prepared, plan, ranges, options);
+  graph::Graph q = quant::build_quantised_graph(prepared, plan, cal.ranges, options, corrections);
   if (calibration && quant::needs_calibration(options.scheme))
     q.metadata["edgeq.calibration_samples"] = std::to_string(calibration->samples);
   return q;
@@ -170,9 +260,9 @@ std::vector<LayerSensitivity> layer_sensitivity(const graph::Graph& fp32,
     throw_input("the sensitivity report is for int8, uint8 and int16x8");
   const graph::Graph prepared = prepared_copy(fp32, options);
   const auto full = quant::plan_quantisation(prepared, options);
-  const auto ranges = calibrate(prepared, full, options, calibration);
+  const auto cal = calibrate(prepared, full, options, calibration);
   std::map<std::string, std::pair<float, float>> range_of;
-  for (std::size_t i = 0; i < full.tensors.size(); ++i) range_of[full.tensors[i]] = ranges[i];
+  for (std::size_t i = 0; i < full.tensors.size(); ++i) range_of[full.tensors[i]] = cal.ranges[i];
   data::EventFileReader file(eval_path);
   eval::EvalOptions eo;
   eo.threads = calibration.threads;
@@ -186,7 +276,7 @@ std::vector<LayerSensitivity> layer_sensitivity(const graph::Graph& fp32,
     const auto plan = quant::plan_quantisation(prepared, one);
     std::vector<std::pair<float, float>> r;
     for (const auto& t : plan.tensors) r.push_back(range_of.at(t));
-    const graph::Graph q = quant::build_quantised_graph(prepared, plan, r, one);
+    const graph::Graph q = quant::build_quantised_graph(prepared, plan, r, one);  // no bias correction
     out.push_back({node, eval::evaluate_model(q, file, eo).confusion.accuracy()});
     spdlog::info("sensitivity: {} -> accuracy {:.4f}", node, out.back().accuracy);
   }

@@ -173,7 +173,8 @@ QuantisationPlan plan_quantisation(const Graph& g, const QuantizeOptions& o) {
 namespace {
 class Builder {
  public:
-  Builder(const Graph& src, const QuantizeOptions& o) : g_(src), o_(o) {}
+  Builder(const Graph& src, const QuantizeOptions& o, const BiasCorrections& corrections)
+      : g_(src), o_(o), corrections_(corrections) {}
 
   Graph run(const QuantisationPlan& plan, const std::vector<std::pair<float, float>>& ranges) {
     if (needs_calibration(o_.scheme)) {
@@ -282,6 +283,7 @@ class Builder {
     const bool gemm = n.op_type == "Gemm";
     const std::int64_t axis = gemm && n.attr_int("transB", 0) == 0 ? 1 : 0;
     const bool uint8 = o_.scheme == Scheme::Uint8;
+    const bool reduce = o_.reduce_range && !uint8;
     const bool per_channel = o_.per_channel && !uint8;
     const std::int64_t channels = w.shape()[static_cast<std::size_t>(axis)];
     // Element e of w belongs to channel (e / inner) % channels.
@@ -298,12 +300,14 @@ class Builder {
     std::vector<QuantParams> qp;
     for (std::size_t c = 0; c < lo.size(); ++c)
       qp.push_back(uint8 ? choose_asymmetric(lo[c], hi[c], 0, 255)
-                         : choose_symmetric(std::max(std::abs(lo[c]), std::abs(hi[c])), 127));
+                         : choose_symmetric(std::max(std::abs(lo[c]), std::abs(hi[c])), reduce ? 126 : 127));
     const DType wtype = uint8 ? DType::U8 : DType::I8;
     Tensor wq(wtype, w.shape());
     for (std::int64_t e = 0; e < w.numel(); ++e) {
       const auto& p = qp[static_cast<std::size_t>(channel_of(e))];
-      const std::int32_t v = uint8 ? quantize(wp[e], p, 0, 255) : quantize(wp[e], p, -127, 127);
+      const std::int32_t v = uint8    ? quantize(wp[e], p, 0, 255)
+                             : reduce ? 2 * quantize(wp[e], {2 * p.scale, 0}, -63, 63)  // even codes
+                                      : quantize(wp[e], p, -127, 127);
       if (uint8)
         wq.data<std::uint8_t>()[e] = static_cast<std::uint8_t>(v);
       else
@@ -331,12 +335,16 @@ class Builder {
     const auto xit = params_.find(n.inputs[0]);
     if (xit == params_.end()) throw_internal("{}: input has no quantisation parameters", n.describe());
     const float sx = xit->second.p.scale;
+    const auto corr = corrections_.find(n.name);
+    const bool correct =
+        corr != corrections_.end() && corr->second.size() == static_cast<std::size_t>(channels);
     Tensor bq(DType::I32, {channels});
     std::vector<float> bs;
     for (std::int64_t c = 0; c < channels; ++c) {
       const float s = sx * scales[static_cast<std::size_t>(per_channel ? c : 0)];
       bs.push_back(s);
-      const double q = std::nearbyint(b->data<float>()[c] / static_cast<double>(s));
+      const double bias = b->data<float>()[c] + (correct ? corr->second[static_cast<std::size_t>(c)] : 0.0);
+      const double q = std::nearbyint(bias / static_cast<double>(s));
       bq.data<std::int32_t>()[c] = static_cast<std::int32_t>(std::clamp(q, -2147483647.0, 2147483647.0));
     }
     const std::string bq_name = scalar_init(n.name + "_bias_quantized", bq);
@@ -381,12 +389,15 @@ class Builder {
       if (o_.calibration.method == CalibrationMethod::Percentile) j["percentile"] = o_.calibration.percentile;
     }
     j["per_channel"] = o_.per_channel && o_.scheme != Scheme::Uint8;
+    j["reduce_range"] = o_.reduce_range && o_.scheme != Scheme::Uint8;
+    j["bias_correction"] = !corrections_.empty();
     j["excluded"] = std::vector<std::string>(o_.exclude.begin(), o_.exclude.end());
     g_.metadata["edgeq.quantisation"] = j.dump();
   }
 
   Graph g_;
   const QuantizeOptions& o_;
+  const BiasCorrections& corrections_;
   std::map<std::string, Params> params_;
   std::map<std::string, std::string> input_alias_, dynamic_;
 };
@@ -394,9 +405,9 @@ class Builder {
 
 Graph build_quantised_graph(const Graph& prepared, const QuantisationPlan& plan,
                             const std::vector<std::pair<float, float>>& ranges,
-                            const QuantizeOptions& options) {
+                            const QuantizeOptions& options, const BiasCorrections& corrections) {
   check_not_quantised(prepared);
-  return Builder(prepared, options).run(plan, ranges);
+  return Builder(prepared, options, corrections).run(plan, ranges);
 }
 
 }  // namespace edgeq::quant

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "edgeq/core/error.hpp"
+#include "edgeq/graph/op_registry.hpp"
 #include "edgeq/graph/passes.hpp"
 #include "edgeq/quant/lower_qdq.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
@@ -121,12 +122,16 @@ void Executor::prepare_kernels() {
   for (std::size_t i = 0; i < n; ++i) {
     const auto& node = bound_.nodes[i];
     const PrepareContext ctx{bound_, node, pool_->size()};
-    // The oneDNN kernels here are float32 ones: integer and float16 values stay on the reference kernels.
-    bool float_only = true;
-    for (const auto& v : node.outputs) float_only &= v.empty() || bound_.info(v).dtype == core::DType::F32;
-    for (const auto& v : node.inputs)
-      float_only &= v.empty() || bound_.is_initializer(v) || bound_.info(v).dtype == core::DType::F32;
-    if (fast && float_only) {
+    // The oneDNN kernels are float32 ones, except the integer ops of lowered graphs (domain ai.edgeq).
+    bool fast_eligible = node.domain == graph::kEdgeqDomain;
+    if (!fast_eligible) {
+      fast_eligible = true;
+      for (const auto& v : node.outputs)
+        fast_eligible &= v.empty() || bound_.info(v).dtype == core::DType::F32;
+      for (const auto& v : node.inputs)
+        fast_eligible &= v.empty() || bound_.is_initializer(v) || bound_.info(v).dtype == core::DType::F32;
+    }
+    if (fast && fast_eligible) {
       nchw[i] = make_fast_kernel(ctx);
       support[i] = blocked_support(ctx);
       candidate[i] = support[i] == BlockedLayout::BlockedOnly || (support[i] != BlockedLayout::No && nchw[i]);

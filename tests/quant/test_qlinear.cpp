@@ -204,6 +204,13 @@ TEST(LowerQdq, IntegerGraphMatchesFloatEmulationWithinOneStep) {
     const auto yi = runtime::Executor(q, integer).run({x})[0];
     const auto ye = runtime::Executor(q, emulated).run({x})[0];
     const auto yf = runtime::Executor(fp32, {}).run({x})[0];
+    runtime::ExecutorOptions emulated_fast;
+    emulated_fast.lower_qdq = false;
+    const auto yef = runtime::Executor(q, emulated_fast).run({x})[0];
+    for (std::int64_t i = 0; i < yi.numel(); ++i)
+      EXPECT_NEAR(yef.data<float>()[i], ye.data<float>()[i],
+                  1.01 * ((ranges.back().second - std::min(ranges.back().first, 0.0f)) / 255.0))
+          << "fast float emulation " << scheme_name(scheme);
     // The output's quantisation step: the logits range over 255 (or 65535) codes.
     const double step = (ranges.back().second - std::min(ranges.back().first, 0.0f)) /
                         (scheme == Scheme::Int16x8 ? 32767.0 : 255.0);
@@ -213,6 +220,32 @@ TEST(LowerQdq, IntegerGraphMatchesFloatEmulationWithinOneStep) {
       EXPECT_NEAR(yi.data<float>()[i], yf.data<float>()[i], 0.1 * (1 + std::abs(yf.data<float>()[i])));
     }
   }
+}
+
+TEST(Ptq, BiasCorrectionsShiftTheQuantisedBias) {
+  // One 1x1 conv with bias 0.5; a correction of +0.25 for its single channel moves the stored int32 bias by
+  // 0.25 (to the bias resolution s_x s_w).
+  Graph g;
+  g.inputs = {"x"};
+  g.outputs = {"y"};
+  g.values["x"] = {DType::F32, {1, 2, 4, 4}};
+  g.initializers["w"] = Tensor::from<float>({1, 2, 1, 1}, std::vector<float>{0.3f, 1.0f});
+  g.initializers["b"] = Tensor::from<float>({1}, std::vector<float>{0.5f});
+  g.nodes.push_back(Node{"conv", "Conv", "", {"x", "w", "b"}, {"y"}, {}});
+  g.infer_shapes();
+  QuantizeOptions o;
+  const auto plan = plan_quantisation(g, o);
+  const std::vector<std::pair<float, float>> ranges(plan.tensors.size(), {-4.0f, 4.0f});
+  auto bias_of = [&](const BiasCorrections& c) {
+    const Graph q = build_quantised_graph(g, plan, ranges, o, c);
+    const auto& bq = q.initializers.at("conv_bias_quantized");
+    const auto& bs = q.initializers.at("conv_bias_scale");
+    return bq.data<std::int32_t>()[0] * static_cast<double>(bs.data<float>()[0]);
+  };
+  const double step = (8.0 / 255) / 127;  // s_x * s_w: the bias resolution
+  EXPECT_NEAR(bias_of({}), 0.5, step);
+  EXPECT_NEAR(bias_of({{"conv", {0.25}}}), 0.75, step);
+  EXPECT_NEAR(bias_of({{"other", {0.25}}}), 0.5, step);
 }
 
 TEST(Ptq, RejectsQuantisedModelsAndUnknownNames) {

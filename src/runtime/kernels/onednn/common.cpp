@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "edgeq/graph/op_registry.hpp"
 #include "onednn_common.hpp"
 
 namespace edgeq::runtime {
@@ -95,9 +96,10 @@ std::int64_t fast_kernel_channel_block() {
 
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
   const auto& op = ctx.node.op_type;
-  if (!ctx.node.domain.empty()) return nullptr;
   onednn::set_threads(ctx.threads);
   try {
+    if (ctx.node.domain == graph::kEdgeqDomain && op == "QConv") return onednn::make_qconv(ctx);
+    if (!ctx.node.domain.empty()) return nullptr;
     if (op == "Conv") return onednn::make_conv(ctx);
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
     if (op == "MaxPool" || op == "AveragePool") return onednn::make_pool(ctx);

@@ -23,12 +23,18 @@ void qadd_typed(KernelContext& c) {
   const T* b = c.inputs[1]->data<T>();
   T* y = c.outputs[0]->data<T>();
   const std::int32_t scale_up = std::int32_t{1} << r.left_shift;
-  for (std::int64_t i = 0; i < c.outputs[0]->numel(); ++i) {
-    const std::int32_t sa = quant::multiply_by_quantized_multiplier((a[i] - r.a_zero_point) * scale_up, r.a);
-    const std::int32_t sb = quant::multiply_by_quantized_multiplier((b[i] - r.b_zero_point) * scale_up, r.b);
-    const std::int32_t v = quant::multiply_by_quantized_multiplier(sa + sb, r.y) + r.y_zero_point;
-    y[i] = static_cast<T>(std::clamp(v, r.y_min, r.y_max));
-  }
+  const std::int64_t n = c.outputs[0]->numel(), chunk = 16384;
+  parallel(c, static_cast<std::size_t>((n + chunk - 1) / chunk), [&](std::size_t job) {
+    const std::int64_t end = std::min(n, (static_cast<std::int64_t>(job) + 1) * chunk);
+    for (std::int64_t i = static_cast<std::int64_t>(job) * chunk; i < end; ++i) {
+      const std::int32_t sa =
+          quant::multiply_by_quantized_multiplier((a[i] - r.a_zero_point) * scale_up, r.a);
+      const std::int32_t sb =
+          quant::multiply_by_quantized_multiplier((b[i] - r.b_zero_point) * scale_up, r.b);
+      const std::int32_t v = quant::multiply_by_quantized_multiplier(sa + sb, r.y) + r.y_zero_point;
+      y[i] = static_cast<T>(std::clamp(v, r.y_min, r.y_max));
+    }
+  });
 }
 
 /// Integer division rounding half away from zero (TFLite's average pool).

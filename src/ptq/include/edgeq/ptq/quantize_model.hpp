@@ -18,6 +18,8 @@ struct CalibrationSet {
   std::size_t threads = 1;
 };
 inline constexpr std::size_t kMinCalibrationSamples = 10;
+/// Events used by the layer-by-layer bias correction (one run over them per Conv/Gemm).
+inline constexpr std::size_t kBiasCorrectionEvents = 128;
 
 /// The QDQ model. `calibration` is required for int8, uint8 and int16x8 (Error(BadInput) if missing, if the
 /// file has fewer events than asked, if its images do not match the model input, or if the model is already

@@ -13,7 +13,9 @@
 //   - RoundingDivideByPOT rounds half away from zero (2.5 -> 3, -2.5 -> -3).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 
 namespace edgeq::quant {
 
@@ -29,20 +31,46 @@ struct QuantizedMultiplier {
 QuantizedMultiplier quantize_multiplier(double m);
 
 /// round(a * b / 2^31) with ties towards +infinity; INT32_MIN * INT32_MIN saturates to INT32_MAX.
-std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b);
+inline std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) {
+  constexpr auto kMin = std::numeric_limits<std::int32_t>::min();
+  if (a == kMin && b == kMin) return std::numeric_limits<std::int32_t>::max();
+  const std::int64_t ab = static_cast<std::int64_t>(a) * static_cast<std::int64_t>(b);
+  const std::int64_t nudge = ab >= 0 ? (std::int64_t{1} << 30) : (1 - (std::int64_t{1} << 30));
+  return static_cast<std::int32_t>((ab + nudge) /
+                                   (std::int64_t{1} << 31));  // division truncates towards zero
+}
 
-/// round(x / 2^exponent) with ties away from zero; exponent in [0, 31].
-std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent);
+/// round(x / 2^exponent) with ties away from zero. Precondition: exponent in [0, 31] (quantize_multiplier's
+/// shifts satisfy it; not checked, this runs per element).
+inline std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent) {
+  const std::int64_t mask = (std::int64_t{1} << exponent) - 1;
+  const std::int64_t remainder = static_cast<std::int64_t>(x) & mask;
+  const std::int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return static_cast<std::int32_t>((static_cast<std::int64_t>(x) >> exponent) +
+                                   (remainder > threshold ? 1 : 0));
+}
 
 /// x * M for M = quantize_multiplier(m): TFLite's MultiplyByQuantizedMultiplier. The left shift is done in 64
 /// bits and saturated to int32 (TFLite shifts in int32; the results differ only where TFLite would overflow).
-std::int32_t multiply_by_quantized_multiplier(std::int32_t x, QuantizedMultiplier m);
+inline std::int32_t multiply_by_quantized_multiplier(std::int32_t x, QuantizedMultiplier m) {
+  const int left = m.shift > 0 ? m.shift : 0, right = m.shift > 0 ? 0 : -m.shift;
+  const std::int64_t shifted = static_cast<std::int64_t>(x) * (std::int64_t{1} << left);
+  const auto saturated = static_cast<std::int32_t>(std::clamp<std::int64_t>(
+      shifted, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(saturated, m.multiplier), right);
+}
 
 /// x * M for a 64-bit accumulator (TFLite's int64 MultiplyByQuantizedMultiplier, used by 16x8 kernels): the
 /// mantissa is first reduced to 16 bits (rounded, saturated at 0x7fff) so that x * mantissa fits in 64 bits
 /// for |x| < 2^47, then the product is shifted right by 15 - shift with ties towards +infinity. shift in
 /// [-31, 7].
-std::int32_t multiply_by_quantized_multiplier_64(std::int64_t x, QuantizedMultiplier m);
+inline std::int32_t multiply_by_quantized_multiplier_64(std::int64_t x, QuantizedMultiplier m) {
+  const std::int64_t reduced = m.multiplier < 0x7fff0000 ? (m.multiplier + (1 << 15)) >> 16 : 0x7fff;
+  const int total_shift = 15 - m.shift;
+  const std::int64_t r = (x * reduced + (std::int64_t{1} << (total_shift - 1))) >> total_shift;
+  return static_cast<std::int32_t>(std::clamp<std::int64_t>(r, std::numeric_limits<std::int32_t>::min(),
+                                                            std::numeric_limits<std::int32_t>::max()));
+}
 
 /// Affine quantisation parameters of a tensor.
 struct QuantParams {

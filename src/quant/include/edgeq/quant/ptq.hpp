@@ -13,6 +13,7 @@
 // across their inputs and output (TFLite's constraint, which makes Concat a plain copy).
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -33,9 +34,20 @@ bool needs_calibration(Scheme s);
 struct QuantizeOptions {
   Scheme scheme = Scheme::Int8;
   bool per_channel = true;  ///< int8 / int16x8 weights; uint8 is always per tensor
+  /// int8 / int16x8 weights with 7-bit precision, stored as even codes in [-126, 126] (ONNX Runtime's
+  /// reduce_range): what oneDNN's int8 kernels compute exactly on CPUs without VNNI, so the fast path
+  /// applies.
+  bool reduce_range = false;
   CalibrationOptions calibration;
   std::set<std::string> exclude;  ///< node names kept in float32
+  /// Empirical bias correction (Nagel et al., "Data-free quantization", ICCV 2019, sec. 4.2): the per-channel
+  /// mean difference between the float and the quantised model's Conv/Gemm outputs on the calibration set is
+  /// added to the biases (ptq::quantize_model measures it). Integer schemes, Conv/Gemm with a bias.
+  bool bias_correction = true;
 };
+
+/// Per output channel shifts added to the float biases before they are quantised, by node name.
+using BiasCorrections = std::map<std::string, std::vector<double>>;
 
 /// Throws Error(BadInput) if `graph` already holds quantisation nodes (QDQ, QONNX Quant, float16 weights).
 void check_not_quantised(const graph::Graph& graph);
@@ -55,8 +67,9 @@ QuantisationPlan plan_quantisation(const graph::Graph& prepared, const QuantizeO
 
 /// The QDQ graph. `ranges[i]` is the calibrated [lo, hi] of plan.tensors[i] (ignored for fp16 and dynamic).
 /// Metadata key edgeq.quantisation gets a JSON description (scheme, calibration, per-channel, excluded).
+/// `corrections`: bias shifts per node (may be empty).
 graph::Graph build_quantised_graph(const graph::Graph& prepared, const QuantisationPlan& plan,
                                    const std::vector<std::pair<float, float>>& ranges,
-                                   const QuantizeOptions& options);
+                                   const QuantizeOptions& options, const BiasCorrections& corrections = {});
 
 }  // namespace edgeq::quant

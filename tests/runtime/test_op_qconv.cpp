@@ -1,0 +1,97 @@
+// QConv: the oneDNN int8 kernel against the integer reference on seeded random shapes. The fast kernel
+// requantises in float (round to nearest even) where the reference uses TFLite's fixed-point multiplier, so
+// codes may differ by 1 where acc * M lies near a rounding tie; nothing else may differ.
+#include <gtest/gtest.h>
+
+#include "edgeq/core/rng.hpp"
+#include "edgeq/graph/op_registry.hpp"
+#include "edgeq/quant/qlinear_attrs.hpp"
+#include "edgeq/runtime/executor.hpp"
+
+namespace edgeq::runtime {
+namespace {
+using core::DType;
+using core::Shape;
+using core::Tensor;
+
+struct Case {
+  Shape x, w;
+  std::int64_t group, stride, pad;
+  std::int32_t x_zp, y_zp, y_min, y_max;
+  bool per_channel;
+};
+
+graph::Graph qconv_graph(const Case& k, std::uint64_t seed) {
+  core::CounterRng rng(seed, 5, 0);
+  graph::Graph g;
+  g.inputs = {"x"};
+  g.outputs = {"y"};
+  g.values["x"] = {DType::F32, k.x};
+  g.initializers["one"] = Tensor::from<float>({}, std::vector<float>{1.0f});
+  g.initializers["zp"] = Tensor::from<std::int8_t>({}, std::vector<std::int8_t>{0});
+  Tensor w(DType::I8, k.w);
+  for (auto& v : w.span<std::int8_t>())
+    v = static_cast<std::int8_t>(2 * (static_cast<int>(rng.uniform() * 127) - 63));
+  Tensor b(DType::I32, {k.w[0]});
+  for (auto& v : b.span<std::int32_t>()) v = static_cast<std::int32_t>((rng.uniform() - 0.5) * 20000);
+  g.initializers["w"] = w;
+  g.initializers["b"] = b;
+  graph::Node q{"q", "QuantizeLinear", "", {"x", "one", "zp"}, {"xq"}, {}};
+  graph::Node conv{"conv", "QConv", graph::kEdgeqDomain, {"xq", "w", "b"}, {"yq"}, {}};
+  conv.attrs["group"] = k.group;
+  conv.attrs["strides"] = std::vector<std::int64_t>{k.stride, k.stride};
+  conv.attrs["pads"] = std::vector<std::int64_t>{k.pad, k.pad, k.pad, k.pad};
+  quant::Requantisation r;
+  r.x_zero_point = k.x_zp;
+  r.y_zero_point = k.y_zp;
+  r.y_min = k.y_min;
+  r.y_max = k.y_max;
+  const std::int64_t fan_in = k.w[1] * k.w[2] * k.w[3];
+  for (std::int64_t c = 0; c < (k.per_channel ? k.w[0] : 1); ++c) {
+    const double m = (0.5 + rng.uniform()) / (40.0 * static_cast<double>(fan_in));  // outputs span the range
+    r.multipliers.push_back(quant::quantize_multiplier(m));
+    r.real_multipliers.push_back(static_cast<float>(m));
+  }
+  r.write(conv);
+  graph::Node dq{"dq", "DequantizeLinear", "", {"yq", "one", "zp"}, {"y"}, {}};
+  g.nodes = {q, conv, dq};
+  g.infer_shapes();
+  return g;
+}
+
+TEST(QConvFast, WithinOneStepOfTheReference) {
+  if (!fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
+  const std::vector<Case> cases = {
+      {{1, 16, 20, 20}, {32, 16, 3, 3}, 1, 1, 1, -128, -128, -128, 127, true},  // ReLU-style zero points
+      {{2, 8, 17, 13}, {8, 8, 3, 3}, 1, 2, 1, 3, 5, -128, 127, true},           // stride 2, odd sizes
+      {{1, 24, 15, 15}, {24, 1, 3, 3}, 24, 1, 1, -20, 0, -128, 127, true},      // depthwise
+      {{1, 64, 9, 9}, {16, 64, 1, 1}, 1, 1, 0, 0, -7, -128, 127, false},        // 1x1, per tensor
+      {{1, 8, 12, 12}, {16, 8, 5, 5}, 1, 1, 2, 10, -128, -128, 60, true},       // Clip-style upper bound
+  };
+  std::int64_t total = 0, differ = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const graph::Graph g = qconv_graph(cases[i], 100 + i);
+    Tensor x(DType::F32, cases[i].x);
+    core::CounterRng rng(7 + i, 9, 0);
+    for (auto& v : x.span<float>()) v = static_cast<float>(std::floor(rng.uniform() * 256) - 128);
+    ExecutorOptions ref, fast;
+    ref.backend = Backend::Reference;
+    ref.lower_qdq = fast.lower_qdq = false;
+    fast.threads = 2;
+    Executor fe(g, fast);
+    const Tensor yr = Executor(g, ref).run({x})[0], yf = fe.run({x})[0];
+    EXPECT_EQ(fe.kernel_backends()[1], "onednn") << "case " << i;
+    for (std::int64_t e = 0; e < yr.numel(); ++e) {
+      const float d = std::abs(yr.data<float>()[e] - yf.data<float>()[e]);
+      ASSERT_LE(d, 1.0f) << "case " << i << " element " << e;
+      differ += d > 0;
+    }
+    total += yr.numel();
+  }
+  EXPECT_LT(static_cast<double>(differ) / static_cast<double>(total), 0.01) << differ << " of " << total;
+  std::printf("fast QConv vs reference: %lld of %lld codes differ by 1\n", static_cast<long long>(differ),
+              static_cast<long long>(total));
+}
+
+}  // namespace
+}  // namespace edgeq::runtime
