@@ -33,6 +33,12 @@ dnnl::memory::format_tag activation_tag(bool blocked) {
   using tag = dnnl::memory::format_tag;
   return blocked ? (channel_block() == 16 ? tag::nChw16c : tag::nChw8c) : tag::nchw;
 }
+dnnl::memory::format_tag activation_tag(bool blocked, dnnl::memory::data_type type) {
+  using dt = dnnl::memory::data_type;
+  if (type == dt::s8 || type == dt::u8)
+    return blocked ? dnnl::memory::format_tag::nhwc : dnnl::memory::format_tag::nchw;
+  return activation_tag(blocked);
+}
 bool is_reference_impl(const std::string& impl_info) {
   return impl_info.rfind("ref", 0) == 0 || impl_info.find("simple_nchw") != std::string::npos;
 }
@@ -99,6 +105,7 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
   onednn::set_threads(ctx.threads);
   try {
     if (ctx.node.domain == graph::kEdgeqDomain && op == "QConv") return onednn::make_qconv(ctx);
+    if (ctx.node.domain == graph::kEdgeqDomain && op == "QAdd") return onednn::make_qadd(ctx);
     if (!ctx.node.domain.empty()) return nullptr;
     if (op == "Conv") return onednn::make_conv(ctx);
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
@@ -116,9 +123,20 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
 BlockedLayout blocked_support(const PrepareContext& ctx) {
   const auto& n = ctx.node;
   const auto& g = ctx.graph;
-  if (!n.domain.empty() || n.inputs.empty() || n.outputs.size() != 1) return BlockedLayout::No;
+  if (n.inputs.empty() || n.outputs.size() != 1) return BlockedLayout::No;
   const auto rank4 = [&](const std::string& v) { return !v.empty() && g.info(v).shape.size() == 4; };
   if (!rank4(n.inputs[0])) return BlockedLayout::No;
+  const auto type = g.info(n.inputs[0]).dtype;
+  if (type == core::DType::I8 || type == core::DType::U8) {  // integer codes: "blocked" means NHWC
+    if (n.domain == graph::kEdgeqDomain && n.op_type == "QConv") return BlockedLayout::PerTensor;
+    if (n.domain == graph::kEdgeqDomain && n.op_type == "QAdd")
+      return rank4(n.inputs[1]) && g.info(n.inputs[1]).shape == g.info(n.inputs[0]).shape
+                 ? BlockedLayout::Uniform
+                 : BlockedLayout::No;
+    if (n.domain.empty() && n.op_type == "MaxPool") return BlockedLayout::BlockedOnly;  // oneDNN: NHWC only
+    return BlockedLayout::No;
+  }
+  if (!n.domain.empty() || type != core::DType::F32) return BlockedLayout::No;
   const std::string& op = n.op_type;
   if (op == "Conv" || op == "GlobalAveragePool") return BlockedLayout::PerTensor;
   if (op == "MaxPool" || op == "AveragePool" || op == "BatchNormalization" || op == "Relu" ||

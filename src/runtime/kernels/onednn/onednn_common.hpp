@@ -19,6 +19,9 @@ dnnl::memory::dims dims_of(const Shape& s);
 std::int64_t channel_block();
 /// The blocked layout (nChw8c / nChw16c) or nchw for a 4-D activation.
 dnnl::memory::format_tag activation_tag(bool blocked);
+/// The layout the executor's "blocked" flag means for a data type: nChw8c/16c for float32, NHWC for
+/// int8/uint8 codes (oneDNN's int8 kernels on AVX2 work on NHWC).
+dnnl::memory::format_tag activation_tag(bool blocked, dnnl::memory::data_type type);
 /// Whether a pd runs a reference (non-JIT) implementation, which is too slow to keep a blocked island.
 bool is_reference_impl(const std::string& impl_info);
 /// Throws dnnl::error (unimplemented) for a reference implementation on blocked activations: the executor
@@ -73,6 +76,7 @@ class PrimitiveKernel : public Kernel {
 
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_qconv(const PrepareContext& ctx);
+std::unique_ptr<Kernel> make_qadd(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);

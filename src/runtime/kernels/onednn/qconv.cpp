@@ -34,9 +34,10 @@ class QConvKernel final : public Kernel {
       wtag = tag::goihw;
     }
     const dt xt = int_type(g.info(node.inputs[0]).dtype);
-    user_src_ = dnnl::memory::desc(dims_of(x), xt, tag::nchw);
-    user_dst_ = dnnl::memory::desc(dims_of(y), xt, tag::nchw);
-    const dnnl::memory::desc src_md(dims_of(x), xt, tag::any), dst_md(dims_of(y), xt, tag::any);
+    const bool blocked_src = c.input_blocked(0), blocked_dst = c.output_blocked(0);  // NHWC, else NCHW
+    user_src_ = dnnl::memory::desc(dims_of(x), xt, activation_tag(blocked_src, xt));
+    user_dst_ = dnnl::memory::desc(dims_of(y), xt, activation_tag(blocked_dst, xt));
+    const dnnl::memory::desc src_md(dims_of(x), xt, tag::nhwc), dst_md(dims_of(y), xt, tag::nhwc);
     const dnnl::memory::desc w_any(wdims, dt::s8, tag::any), b_md({y[1]}, dt::s32, tag::x);
     const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
     const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
@@ -68,16 +69,24 @@ class QConvKernel final : public Kernel {
     dnnl::memory user_w({wdims, dt::s8, wtag}, engine(), const_cast<void*>(w.raw()));
     weights_ = dnnl::memory(pd_.weights_desc(), engine());
     dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
-    src_buf_ = dnnl::memory(pd_.src_desc(), engine());
-    dst_buf_ = dnnl::memory(pd_.dst_desc(), engine());
-    src_user_mem_ = dnnl::memory(user_src_, engine(), nullptr);
-    dst_user_mem_ = dnnl::memory(user_dst_, engine(), nullptr);
-    src_reorder_ =
-        dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
-    dst_reorder_ =
-        dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), user_dst_));
-    args_.add_fixed(DNNL_ARG_SRC, src_buf_);
-    args_.add_fixed(DNNL_ARG_DST, dst_buf_);
+    if (pd_.src_desc() != user_src_) {  // NCHW neighbours: reorder to and from NHWC around the convolution
+      src_buf_ = dnnl::memory(pd_.src_desc(), engine());
+      src_user_mem_ = dnnl::memory(user_src_, engine(), nullptr);
+      src_reorder_ =
+          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
+      args_.add_fixed(DNNL_ARG_SRC, src_buf_);
+    } else {
+      args_.add(DNNL_ARG_SRC, user_src_);
+    }
+    if (pd_.dst_desc() != user_dst_) {
+      dst_buf_ = dnnl::memory(pd_.dst_desc(), engine());
+      dst_user_mem_ = dnnl::memory(user_dst_, engine(), nullptr);
+      dst_reorder_ =
+          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), user_dst_));
+      args_.add_fixed(DNNL_ARG_DST, dst_buf_);
+    } else {
+      args_.add(DNNL_ARG_DST, user_dst_);
+    }
     args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
     if (b) {
       bias_copy_ = b->clone();
@@ -87,11 +96,18 @@ class QConvKernel final : public Kernel {
   }
 
   void run(KernelContext& c) override {
-    src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
-    src_reorder_.execute(stream(), src_user_mem_, src_buf_);
+    if (src_buf_) {
+      src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
+      src_reorder_.execute(stream(), src_user_mem_, src_buf_);
+    } else {
+      args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+    }
+    if (!dst_buf_) args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
     prim_.execute(stream(), args_.map());
-    dst_user_mem_.set_data_handle(c.outputs[0]->raw());
-    dst_reorder_.execute(stream(), dst_buf_, dst_user_mem_);
+    if (dst_buf_) {
+      dst_user_mem_.set_data_handle(c.outputs[0]->raw());
+      dst_reorder_.execute(stream(), dst_buf_, dst_user_mem_);
+    }
     stream().wait();
   }
   const char* backend() const override { return "onednn"; }
