@@ -25,6 +25,7 @@ demo: build
 bench: build
 	$(BUILD)/bench/bench_simulate
 	.venv/bin/python bench/runtime_fp32.py $(BUILD)
+	.venv/bin/python bench/runtime_int8.py $(BUILD)
 	/usr/bin/python3 bench/train_throughput.py $(BUILD)
 
 format:

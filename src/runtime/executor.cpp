@@ -122,9 +122,10 @@ void Executor::prepare_kernels() {
   for (std::size_t i = 0; i < n; ++i) {
     const auto& node = bound_.nodes[i];
     const PrepareContext ctx{bound_, node, pool_->size()};
-    // The oneDNN kernels are float32 ones, except those of the integer ops of lowered graphs (domain ai.edgeq)
-    // and MaxPool, which check the types themselves.
-    bool fast_eligible = node.domain == graph::kEdgeqDomain || node.op_type == "MaxPool";
+    // The oneDNN kernels are float32 ones, except those of the integer ops of lowered graphs (domain
+    // ai.edgeq) and MaxPool/Concat/Pad, which check the types themselves.
+    bool fast_eligible = node.domain == graph::kEdgeqDomain || node.op_type == "MaxPool" ||
+                         node.op_type == "Concat" || node.op_type == "Pad";
     if (!fast_eligible) {
       fast_eligible = true;
       for (const auto& v : node.outputs)

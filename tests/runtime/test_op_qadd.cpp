@@ -56,3 +56,57 @@ TEST(QAddFast, BitExactWithTheReference) {
 
 }  // namespace
 }  // namespace edgeq::runtime
+
+namespace edgeq::runtime {
+namespace {
+/// [N, C, H, W] codes <-> NHWC.
+Tensor to_nhwc(const Tensor& t) {
+  const auto& s = t.shape();
+  Tensor o(t.dtype(), s);
+  for (std::int64_t n = 0; n < s[0]; ++n)
+    for (std::int64_t c = 0; c < s[1]; ++c)
+      for (std::int64_t p = 0; p < s[2] * s[3]; ++p)
+        o.data<std::int8_t>()[(n * s[2] * s[3] + p) * s[1] + c] =
+            t.data<std::int8_t>()[(n * s[1] + c) * s[2] * s[3] + p];
+  return o;
+}
+
+TEST(QAveragePoolFast, NhwcKernelBitExactWithTheReference) {
+  if (!fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
+  for (int include_pad = 0; include_pad < 2; ++include_pad) {
+    graph::Graph g;
+    g.inputs = {"x"};
+    g.values["x"] = {DType::I8, {2, 24, 9, 11}};
+    graph::Node pool{"pool", "QAveragePool", graph::kEdgeqDomain, {"x"}, {"y"}, {}};
+    pool.attrs["kernel_shape"] = std::vector<std::int64_t>{3, 3};
+    pool.attrs["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
+    pool.attrs["count_include_pad"] = std::int64_t{include_pad};
+    pool.attrs["x_zero_point"] = std::int64_t{-7};
+    pool.attrs["y_min"] = std::int64_t{-128};
+    pool.attrs["y_max"] = std::int64_t{127};
+    g.nodes = {pool};
+    g.outputs = {"y"};
+    g.infer_shapes();
+    Tensor x(DType::I8, {2, 24, 9, 11});
+    core::CounterRng rng(31 + include_pad, 1, 0);
+    for (auto& v : x.span<std::int8_t>())
+      v = static_cast<std::int8_t>(static_cast<int>(rng.uniform() * 256) - 128);
+    Tensor yr(DType::I8, g.info("y").shape), yf(DType::I8, g.info("y").shape);
+    KernelContext rc{g.nodes[0], {&x}, {&yr}, nullptr};
+    make_reference_kernel(g.nodes[0])->run(rc);
+    PrepareContext pc{g, g.nodes[0], 2};
+    pc.blocked_inputs = {true};
+    pc.blocked_outputs = {true};
+    auto fast = make_fast_kernel(pc);
+    ASSERT_TRUE(fast);
+    const Tensor xn = to_nhwc(x);
+    KernelContext fc{g.nodes[0], {&xn}, {&yf}, nullptr};
+    fast->run(fc);
+    const Tensor yrn = to_nhwc(yr);
+    for (std::int64_t i = 0; i < yf.numel(); ++i)
+      ASSERT_EQ(yf.data<std::int8_t>()[i], yrn.data<std::int8_t>()[i])
+          << "include_pad " << include_pad << " at " << i;
+  }
+}
+}  // namespace
+}  // namespace edgeq::runtime

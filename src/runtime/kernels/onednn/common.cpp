@@ -106,6 +106,11 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
   try {
     if (ctx.node.domain == graph::kEdgeqDomain && op == "QConv") return onednn::make_qconv(ctx);
     if (ctx.node.domain == graph::kEdgeqDomain && op == "QAdd") return onednn::make_qadd(ctx);
+    if (ctx.node.domain == graph::kEdgeqDomain && op == "QAveragePool")
+      return onednn::make_nhwc_average_pool(ctx);
+    const auto type = ctx.graph.info(ctx.node.inputs[0]).dtype;
+    if (op == "Pad" && (type == core::DType::I8 || type == core::DType::U8))
+      return onednn::make_nhwc_pad(ctx);
     if (!ctx.node.domain.empty()) return nullptr;
     if (op == "Conv") return onednn::make_conv(ctx);
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
@@ -134,6 +139,20 @@ BlockedLayout blocked_support(const PrepareContext& ctx) {
                  ? BlockedLayout::Uniform
                  : BlockedLayout::No;
     if (n.domain.empty() && n.op_type == "MaxPool") return BlockedLayout::BlockedOnly;  // oneDNN: NHWC only
+    if (n.domain == graph::kEdgeqDomain && n.op_type == "QAveragePool") return BlockedLayout::BlockedOnly;
+    if (n.domain.empty() && n.op_type == "Pad") {
+      const auto p = n.attr_ints("pads");
+      const bool spatial = n.attr_string("mode", "constant") == "constant" && p.size() == 8 && !p[0] &&
+                           !p[1] && !p[4] && !p[5] &&
+                           std::all_of(p.begin(), p.end(), [](auto v) { return v >= 0; });
+      return spatial ? BlockedLayout::BlockedOnly : BlockedLayout::No;
+    }
+    if (n.domain.empty() && n.op_type == "Concat") {
+      const auto axis = n.attr_int("axis", 1);
+      for (const auto& v : n.inputs)
+        if (!rank4(v) || g.is_initializer(v)) return BlockedLayout::No;
+      return axis == 1 || axis == -3 ? BlockedLayout::BlockedOnly : BlockedLayout::No;
+    }
     return BlockedLayout::No;
   }
   if (!n.domain.empty() || type != core::DType::F32) return BlockedLayout::No;

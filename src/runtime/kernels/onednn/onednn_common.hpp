@@ -77,6 +77,8 @@ class PrimitiveKernel : public Kernel {
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_qconv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_qadd(const PrepareContext& ctx);
+std::unique_ptr<Kernel> make_nhwc_average_pool(const PrepareContext& ctx);
+std::unique_ptr<Kernel> make_nhwc_pad(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);

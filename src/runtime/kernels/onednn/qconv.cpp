@@ -1,10 +1,11 @@
 // oneDNN int8 convolution for QConv (int8/uint8 activations, int8 weights with zero point 0): int32
 // accumulation, then per-channel float output scales M_c, the output zero point and the Relu/Clip clamp
 // fused, rounded to nearest even. Differs from the reference (TFLite fixed-point requantisation) by at most 1
-// LSB, where acc * M_c lies within about 2^-20 of a rounding tie (tests/runtime/test_op_qconv.cpp). Only for
-// weights with even codes (`edgeq quantize --reduce-range`): on CPUs without VNNI oneDNN halves the weights
-// to keep vpmaddubsw from saturating, which is exact only for even codes. Activations stay NCHW; the kernel
-// reorders to and from the layout of oneDNN's kernels.
+// LSB, where acc * M_c lies near a rounding tie (float requantisation rounds ties to even, TFLite's double
+// rounding does not; tests/runtime/test_op_qconv.cpp). Only for weights with even codes (`edgeq quantize
+// --reduce-range`): on CPUs without VNNI oneDNN halves the weights to keep vpmaddubsw from saturating, which
+// is exact only for even codes. Activations the executor keeps in the fast layout are NHWC (see
+// activation_tag); NCHW neighbours are reordered inside the kernel.
 #include "edgeq/graph/geometry.hpp"
 #include "edgeq/quant/qlinear_attrs.hpp"
 #include "onednn_common.hpp"
