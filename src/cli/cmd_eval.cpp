@@ -51,6 +51,7 @@ void add_eval_command(CLI::App& app, Action& action) {
   cmd->add_option("--max-events", o->options.max_events, "Evaluate only the first N events (0 = all)");
   cmd->add_option("--classes", o->classes, "Classes (zoo models)")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON on stdout");
+  cmd->add_flag("--reference", o->options.reference, "Reference kernels only (the semantics; slow)");
   cmd->callback([o, &action] { action = [o] { return run_eval(*o); }; });
 }
 

@@ -24,7 +24,7 @@ struct ModelOptions {
   int classes = 3;
   std::uint64_t seed = 1;
   std::size_t threads = 1;
-  bool json = false, force = false, no_normalise = false;
+  bool json = false, force = false, no_normalise = false, reference = false;
 };
 
 bool is_qdq_node(const graph::Node& n) {
@@ -150,7 +150,9 @@ int run_predict(const ModelOptions& o) {
       norm->apply(x.data<float>() + static_cast<std::size_t>(n) * norm->mean.size() * plane, plane);
     spdlog::info("applied the model's input normalisation (raw pixel values in)");
   }
-  runtime::Executor ex(std::move(g), runtime::ExecutorOptions{o.threads});
+  runtime::ExecutorOptions xo{o.threads};
+  if (o.reference) xo.backend = runtime::Backend::Reference;
+  runtime::Executor ex(std::move(g), xo);
   const auto outputs = ex.run({x});
   core::write_npy(o.out, outputs.at(0));
   spdlog::info("wrote {} ({})", o.out, core::shape_str(outputs[0].shape()));
@@ -184,6 +186,7 @@ void add_model_commands(CLI::App& app, Action& action) {
         ->required();
     cmd->add_option("--out", o->out, "Output .npy (first model output)")->required();
     cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+    cmd->add_flag("--reference", o->reference, "Reference kernels only (the semantics; slow)");
     cmd->add_flag("--no-normalise", o->no_normalise,
                   "Feed the input as is, without the normalisation a trained model records");
     cmd->add_flag("--force", o->force, "Overwrite the output");

@@ -85,7 +85,9 @@ EvalResult evaluate_model(const graph::Graph& model, const data::EventFileReader
   if (!r.normalised && !model.metadata.count("edgeq.input_normalisation_folded"))  // quantised: folded in
     spdlog::warn("model {} records no input normalisation: feeding raw pixel values", model.name);
   data::BatchLoader loader(file, lo);
-  runtime::Executor ex(model, runtime::ExecutorOptions{options.threads});
+  runtime::ExecutorOptions xo{options.threads};
+  if (options.reference) xo.backend = runtime::Backend::Reference;
+  runtime::Executor ex(model, xo);
   const auto start = std::chrono::steady_clock::now();
   core::Progress progress("eval", loader.events());
   double loss = 0;

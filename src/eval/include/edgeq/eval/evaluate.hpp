@@ -33,6 +33,7 @@ struct EvalOptions {
   std::size_t batch = 32;
   std::size_t threads = 1;
   std::size_t max_events = 0;  ///< 0 = all
+  bool reference = false;      ///< reference kernels only (the semantics; slow)
 };
 
 struct EvalResult {
