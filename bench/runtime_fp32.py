@@ -10,10 +10,9 @@ import platform
 import statistics
 import subprocess
 import tempfile
-import time
 
-import numpy as np
 import onnxruntime as ort
+from peer_timing import ort_latency
 
 p = argparse.ArgumentParser()
 p.add_argument("build", nargs="?", default="build")
@@ -24,24 +23,6 @@ p.add_argument("--models", default="resnet50v2,densenet169,inceptionv3,mobilenet
 a = p.parse_args()
 edgeq = os.path.join(a.build, "src/cli/edgeq")
 bench = os.path.join(a.build, "bench/bench_runtime_fp32")
-
-
-def ort_latency(path, runs, threads):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    x = np.random.RandomState(1).rand(1, 3, 200, 200).astype(np.float32)
-    name = s.get_inputs()[0].name
-    for _ in range(3):
-        s.run(None, {name: x})
-    ms = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        s.run(None, {name: x})
-        ms.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(ms)
 
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())

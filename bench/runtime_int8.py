@@ -13,10 +13,10 @@ import platform
 import statistics
 import subprocess
 import tempfile
-import time
 
 import numpy as np
 import onnxruntime as ort
+from peer_timing import ort_latency
 
 p = argparse.ArgumentParser()
 p.add_argument("build", nargs="?", default="build")
@@ -35,24 +35,6 @@ def edgeq_latency(path):
     out = subprocess.run([bench, path, "--threads", str(a.threads), "--runs", str(a.runs)], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
-
-
-def ort_latency(path):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = a.threads
-    so.inter_op_num_threads = 1
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    x = np.random.RandomState(1).rand(1, 3, 200, 200).astype(np.float32)
-    name = s.get_inputs()[0].name
-    for _ in range(3):
-        s.run(None, {name: x})
-    ms = []
-    for _ in range(a.runs):
-        t0 = time.perf_counter()
-        s.run(None, {name: x})
-        ms.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(ms)
 
 
 def torch_latency(fp32_path, calib_npy):
@@ -92,7 +74,7 @@ with tempfile.TemporaryDirectory() as tmp:
             run = edgeq_latency(q)
             i8.append(run["median_ms"])
             f32.append(edgeq_latency(fp32)["median_ms"])
-            ort8.append(ort_latency(q))
+            ort8.append(ort_latency(q, a.runs, a.threads))
             if not a.no_torch:
                 t = torch_latency(fp32, calib_npy)
                 if t is not None:

@@ -46,6 +46,44 @@ void require_jit_for_blocked(const std::string& impl_info, bool blocked) {
   if (blocked && is_reference_impl(impl_info))
     throw dnnl::error(dnnl_unimplemented, "no JIT implementation for the blocked layout");
 }
+void ReorderingKernel::bind_activations(const dnnl::memory::desc& user_src,
+                                        const dnnl::memory::desc& prim_src,
+                                        const dnnl::memory::desc& user_dst,
+                                        const dnnl::memory::desc& prim_dst) {
+  if (prim_src != user_src) {
+    src_buf_ = dnnl::memory(prim_src, engine());
+    src_user_mem_ = dnnl::memory(user_src, engine(), nullptr);
+    src_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src, engine(), prim_src));
+    args_.add_fixed(DNNL_ARG_SRC, src_buf_);
+  } else {
+    args_.add(DNNL_ARG_SRC, user_src);
+  }
+  if (prim_dst != user_dst) {
+    dst_buf_ = dnnl::memory(prim_dst, engine());
+    dst_user_mem_ = dnnl::memory(user_dst, engine(), nullptr);
+    dst_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), prim_dst, engine(), user_dst));
+    args_.add_fixed(DNNL_ARG_DST, dst_buf_);
+  } else {
+    args_.add(DNNL_ARG_DST, user_dst);
+  }
+}
+
+void ReorderingKernel::run(KernelContext& c) {
+  if (src_buf_) {
+    src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
+    src_reorder_.execute(stream(), src_user_mem_, src_buf_);
+  } else {
+    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+  }
+  if (!dst_buf_) args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
+  prim_.execute(stream(), args_.map());
+  if (dst_buf_) {
+    dst_user_mem_.set_data_handle(c.outputs[0]->raw());
+    dst_reorder_.execute(stream(), dst_buf_, dst_user_mem_);
+  }
+  stream().wait();
+}
+
 void set_threads(std::size_t threads) {
   if (threads > 0) omp_set_num_threads(static_cast<int>(threads));
 }

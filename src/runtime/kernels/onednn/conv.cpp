@@ -10,7 +10,7 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-class ConvKernel final : public Kernel {
+class ConvKernel final : public ReorderingKernel {
  public:
   ConvKernel(const PrepareContext& c, const Tensor& w, const Tensor* b) {
     const auto& g = c.graph;
@@ -62,62 +62,20 @@ class ConvKernel final : public Kernel {
     dnnl::memory user_w({wdims, dt::f32, wtag}, engine(), const_cast<void*>(w.raw()));
     weights_ = dnnl::memory(pd_.weights_desc(), engine());
     dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
-    if (pd_.src_desc() != user_src_) {
-      src_buf_ = dnnl::memory(pd_.src_desc(), engine());
-      src_reorder_ =
-          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
-    }
-    if (pd_.dst_desc() != user_dst_) {
-      dst_buf_ = dnnl::memory(pd_.dst_desc(), engine());
-      dst_reorder_ =
-          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), user_dst_));
-    }
     if (b) {
       bias_copy_ = b->clone();
       bias_ = dnnl::memory(b_md, engine(), bias_copy_.raw());
       args_.add_fixed(DNNL_ARG_BIAS, bias_);
     }
     args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
-    if (src_buf_) {
-      src_user_mem_ = dnnl::memory(user_src_, engine(), nullptr);
-      args_.add_fixed(DNNL_ARG_SRC, src_buf_);
-    } else {
-      args_.add(DNNL_ARG_SRC, user_src_);
-    }
-    if (dst_buf_) {
-      dst_user_mem_ = dnnl::memory(user_dst_, engine(), nullptr);
-      args_.add_fixed(DNNL_ARG_DST, dst_buf_);
-    } else {
-      args_.add(DNNL_ARG_DST, user_dst_);
-    }
+    bind_activations(user_src_, pd_.src_desc(), user_dst_, pd_.dst_desc());
     stream().wait();
   }
-
-  void run(KernelContext& c) override {
-    if (src_buf_) {
-      src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
-      src_reorder_.execute(stream(), src_user_mem_, src_buf_);
-    } else {
-      args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
-    }
-    if (!dst_buf_) args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
-    prim_.execute(stream(), args_.map());
-    if (dst_buf_) {
-      dst_user_mem_.set_data_handle(c.outputs[0]->raw());
-      dst_reorder_.execute(stream(), dst_buf_, dst_user_mem_);
-    }
-    stream().wait();
-  }
-  const char* backend() const override { return "onednn"; }
 
  private:
   dnnl::convolution_forward::primitive_desc pd_;
-  dnnl::convolution_forward prim_;
   dnnl::memory weights_, bias_;
   dnnl::memory::desc user_src_, user_dst_;
-  dnnl::memory src_buf_, dst_buf_, src_user_mem_, dst_user_mem_;
-  BoundArgs args_;
-  dnnl::reorder src_reorder_, dst_reorder_;
   Tensor bias_copy_;
 };
 }  // namespace

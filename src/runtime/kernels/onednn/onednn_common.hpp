@@ -74,6 +74,26 @@ class PrimitiveKernel : public Kernel {
   std::vector<std::pair<int, std::size_t>> inputs_, outputs_;
 };
 
+/// A kernel running one primitive on input 0 -> output 0 whose preferred activation layouts may differ from
+/// the executor's: bind_activations() binds the sides that match and adds a reorder (to a scratch buffer) for
+/// the others; run() reorders in, executes, reorders out. Subclasses create prim_ and add their fixed
+/// arguments.
+class ReorderingKernel : public Kernel {
+ public:
+  void run(KernelContext& c) override;
+  const char* backend() const override { return "onednn"; }
+
+ protected:
+  void bind_activations(const dnnl::memory::desc& user_src, const dnnl::memory::desc& prim_src,
+                        const dnnl::memory::desc& user_dst, const dnnl::memory::desc& prim_dst);
+  dnnl::primitive prim_;
+  BoundArgs args_;
+
+ private:
+  dnnl::memory src_buf_, dst_buf_, src_user_mem_, dst_user_mem_;
+  dnnl::reorder src_reorder_, dst_reorder_;
+};
+
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_qconv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_qadd(const PrepareContext& ctx);
