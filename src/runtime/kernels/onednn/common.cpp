@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "edgeq/graph/geometry.hpp"
 #include "edgeq/graph/op_registry.hpp"
 #include "onednn_common.hpp"
 
@@ -46,6 +47,24 @@ void require_jit_for_blocked(const std::string& impl_info, bool blocked) {
   if (blocked && is_reference_impl(impl_info))
     throw dnnl::error(dnnl_unimplemented, "no JIT implementation for the blocked layout");
 }
+dnnl::convolution_forward::desc convolution_desc(const dnnl::memory::desc& src_md,
+                                                 const dnnl::memory::desc& w_md,
+                                                 const dnnl::memory::desc* b_md,
+                                                 const dnnl::memory::desc& dst_md, const graph::Node& node,
+                                                 const Shape& x, const Shape& y, std::int64_t kh,
+                                                 std::int64_t kw) {
+  const graph::Window2d win = graph::resolve_window(node, x[2], x[3], kh, kw);
+  const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
+  const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
+  const dnnl::memory::dims pad_r{(y[2] - 1) * win.sh + (kh - 1) * win.dh + 1 - x[2] - win.pad_top,
+                                 (y[3] - 1) * win.sw + (kw - 1) * win.dw + 1 - x[3] - win.pad_left};
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const auto alg = dnnl::algorithm::convolution_direct;
+  return b_md ? dnnl::convolution_forward::desc(prop, alg, src_md, w_md, *b_md, dst_md, strides, dil, pad_l,
+                                                pad_r)
+              : dnnl::convolution_forward::desc(prop, alg, src_md, w_md, dst_md, strides, dil, pad_l, pad_r);
+}
+
 void ReorderingKernel::bind_activations(const dnnl::memory::desc& user_src,
                                         const dnnl::memory::desc& prim_src,
                                         const dnnl::memory::desc& user_dst,

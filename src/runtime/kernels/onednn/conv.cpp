@@ -17,7 +17,6 @@ class ConvKernel final : public ReorderingKernel {
     const auto& node = c.node;
     const Shape x = g.info(node.inputs[0]).shape, y = g.info(node.outputs[0]).shape;
     const auto group = node.attr_int("group", 1);
-    const graph::Window2d win = graph::resolve_window(node, x[2], x[3], w.shape()[2], w.shape()[3]);
     dnnl::memory::dims wdims = dims_of(w.shape());
     tag wtag = tag::oihw;
     if (group > 1) {
@@ -32,18 +31,8 @@ class ConvKernel final : public ReorderingKernel {
     const dnnl::memory::desc src_md(dims_of(x), dt::f32, blocked_src ? activation_tag(true) : tag::any),
         dst_md(dims_of(y), dt::f32, blocked_dst ? activation_tag(true) : tag::any);
     const dnnl::memory::desc w_any(wdims, dt::f32, tag::any), b_md({y[1]}, dt::f32, tag::x);
-    const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
-    const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
-    // Right padding as oneDNN needs it for the output size (covers ceil-like overhang).
-    const dnnl::memory::dims pad_r{
-        (y[2] - 1) * win.sh + (w.shape()[2] - 1) * win.dh + 1 - x[2] - win.pad_top,
-        (y[3] - 1) * win.sw + (w.shape()[3] - 1) * win.dw + 1 - x[3] - win.pad_left};
-    auto desc = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                    dnnl::algorithm::convolution_direct, src_md, w_any, b_md,
-                                                    dst_md, strides, dil, pad_l, pad_r)
-                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                    dnnl::algorithm::convolution_direct, src_md, w_any,
-                                                    dst_md, strides, dil, pad_l, pad_r);
+    auto desc =
+        convolution_desc(src_md, w_any, b ? &b_md : nullptr, dst_md, node, x, y, w.shape()[2], w.shape()[3]);
     dnnl::primitive_attr attr;
     const std::string act = node.attr_string("edgeq_activation", "");
     if (!act.empty()) {

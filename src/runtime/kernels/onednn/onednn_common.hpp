@@ -74,6 +74,16 @@ class PrimitiveKernel : public Kernel {
   std::vector<std::pair<int, std::size_t>> inputs_, outputs_;
 };
 
+/// Forward-inference convolution descriptor for the window of a Conv/QConv node (x, y: activation shapes; kh,
+/// kw: kernel size); the right padding is what oneDNN needs for y's size (covers ceil-like overhang). b_md
+/// null: no bias.
+dnnl::convolution_forward::desc convolution_desc(const dnnl::memory::desc& src_md,
+                                                 const dnnl::memory::desc& w_md,
+                                                 const dnnl::memory::desc* b_md,
+                                                 const dnnl::memory::desc& dst_md, const graph::Node& node,
+                                                 const Shape& x, const Shape& y, std::int64_t kh,
+                                                 std::int64_t kw);
+
 /// A kernel running one primitive on input 0 -> output 0 whose preferred activation layouts may differ from
 /// the executor's: bind_activations() binds the sides that match and adds a reorder (to a scratch buffer) for
 /// the others; run() reorders in, executes, reorders out. Subclasses create prim_ and add their fixed

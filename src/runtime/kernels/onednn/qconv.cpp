@@ -27,7 +27,6 @@ class QConvKernel final : public ReorderingKernel {
     const auto& node = c.node;
     const Shape x = g.info(node.inputs[0]).shape, y = g.info(node.outputs[0]).shape;
     const auto group = node.attr_int("group", 1);
-    const graph::Window2d win = graph::resolve_window(node, x[2], x[3], w.shape()[2], w.shape()[3]);
     dnnl::memory::dims wdims = dims_of(w.shape());
     tag wtag = tag::oihw;
     if (group > 1) {
@@ -40,17 +39,8 @@ class QConvKernel final : public ReorderingKernel {
     user_dst_ = dnnl::memory::desc(dims_of(y), xt, activation_tag(blocked_dst, xt));
     const dnnl::memory::desc src_md(dims_of(x), xt, tag::nhwc), dst_md(dims_of(y), xt, tag::nhwc);
     const dnnl::memory::desc w_any(wdims, dt::s8, tag::any), b_md({y[1]}, dt::s32, tag::x);
-    const dnnl::memory::dims strides{win.sh, win.sw}, dil{win.dh - 1, win.dw - 1};
-    const dnnl::memory::dims pad_l{win.pad_top, win.pad_left};
-    const dnnl::memory::dims pad_r{
-        (y[2] - 1) * win.sh + (w.shape()[2] - 1) * win.dh + 1 - x[2] - win.pad_top,
-        (y[3] - 1) * win.sw + (w.shape()[3] - 1) * win.dw + 1 - x[3] - win.pad_left};
-    auto desc = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                    dnnl::algorithm::convolution_direct, src_md, w_any, b_md,
-                                                    dst_md, strides, dil, pad_l, pad_r)
-                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                    dnnl::algorithm::convolution_direct, src_md, w_any,
-                                                    dst_md, strides, dil, pad_l, pad_r);
+    auto desc =
+        convolution_desc(src_md, w_any, b ? &b_md : nullptr, dst_md, node, x, y, w.shape()[2], w.shape()[3]);
     dnnl::primitive_attr attr;
     std::vector<float> scales(r.real_multipliers.begin(), r.real_multipliers.end());
     attr.set_output_scales(scales.size() > 1 ? 1 << 1 : 0, scales);
