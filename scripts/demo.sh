@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the default configuration. Today: simulate train/val/test datasets, draw event
-# displays, train the compact classifier and evaluate it on the test set. Later stages (quantise, bench,
-# report) join as they land (`edgeq run`).
+# displays, train the compact classifier, evaluate it on the test set, and quantise it every way (size/accuracy
+# table). Later stages (bench, report) join as they land (`edgeq run`).
 set -euo pipefail
 edgeq=${1:-build/src/cli/edgeq}
 out=${2:-demo-out}
@@ -19,6 +19,10 @@ done
 "$edgeq" train --model nunet_s --train "$out/data/train.h5" --val "$out/data/val.h5" --epochs 4 --batch 32 \
   --lr 0.002 --schedule cosine --augment uv-swap --threads 0 --out "$out/nunet_s.trained.onnx" --force
 "$edgeq" eval --model "$out/nunet_s.trained.onnx" --data "$out/data/test.h5" --threads 0 | tee "$out/eval_test.txt"
+# Post-training quantisation, every scheme, with the size / accuracy table on the test split.
+"$edgeq" quantize --model "$out/nunet_s.trained.onnx" --scheme all --calib "$out/data/train.h5" --calib-samples 300 \
+  --calibration mse --out-dir "$out/quantised" --eval "$out/data/test.h5" --threads 0 | tee "$out/quantisation.md"
 echo "demo: datasets in $out/data (summary $out/simulate.json), event displays $out/event_0..5.png,"
 echo "      nunet_s summary $out/nunet_s.json, model $out/nunet_s.onnx, predictions $out/y.npy,"
-echo "      trained model $out/nunet_s.trained.onnx (curves in $out/nunet_s.trained.train/), test metrics $out/eval_test.txt"
+echo "      trained model $out/nunet_s.trained.onnx (curves in $out/nunet_s.trained.train/), test metrics $out/eval_test.txt,"
+echo "      quantised models $out/quantised/, size/accuracy table $out/quantisation.md"
