@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "edgeq/core/error.hpp"
-#include "edgeq/graph/op_registry.hpp"
 #include "edgeq/graph/passes.hpp"
 #include "edgeq/quant/lower_qdq.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
@@ -122,18 +121,7 @@ void Executor::prepare_kernels() {
   for (std::size_t i = 0; i < n; ++i) {
     const auto& node = bound_.nodes[i];
     const PrepareContext ctx{bound_, node, pool_->size()};
-    // The oneDNN kernels are float32 ones, except those of the integer ops of lowered graphs (domain
-    // ai.edgeq) and MaxPool/Concat/Pad, which check the types themselves.
-    bool fast_eligible = node.domain == graph::kEdgeqDomain || node.op_type == "MaxPool" ||
-                         node.op_type == "Concat" || node.op_type == "Pad";
-    if (!fast_eligible) {
-      fast_eligible = true;
-      for (const auto& v : node.outputs)
-        fast_eligible &= v.empty() || bound_.info(v).dtype == core::DType::F32;
-      for (const auto& v : node.inputs)
-        fast_eligible &= v.empty() || bound_.is_initializer(v) || bound_.info(v).dtype == core::DType::F32;
-    }
-    if (fast && fast_eligible) {
+    if (fast) {
       nchw[i] = make_fast_kernel(ctx);
       support[i] = blocked_support(ctx);
       candidate[i] = support[i] == BlockedLayout::BlockedOnly || (support[i] != BlockedLayout::No && nchw[i]);

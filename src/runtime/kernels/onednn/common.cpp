@@ -47,6 +47,21 @@ void require_jit_for_blocked(const std::string& impl_info, bool blocked) {
   if (blocked && is_reference_impl(impl_info))
     throw dnnl::error(dnnl_unimplemented, "no JIT implementation for the blocked layout");
 }
+dnnl::memory::desc conv_weight_desc(const Shape& w, std::int64_t group, dnnl::memory::data_type type,
+                                    bool any) {
+  using tag = dnnl::memory::format_tag;
+  if (group > 1) return {{group, w[0] / group, w[1], w[2], w[3]}, type, any ? tag::any : tag::goihw};
+  return {dims_of(w), type, any ? tag::any : tag::oihw};
+}
+
+dnnl::memory reorder_conv_weights(const Tensor& w, std::int64_t group, const dnnl::memory::desc& wanted) {
+  dnnl::memory user(conv_weight_desc(w.shape(), group, wanted.data_type(), false), engine(),
+                    const_cast<void*>(w.raw()));
+  dnnl::memory out(wanted, engine());
+  dnnl::reorder(user, out).execute(stream(), user, out);
+  return out;
+}
+
 dnnl::convolution_forward::desc convolution_desc(const dnnl::memory::desc& src_md,
                                                  const dnnl::memory::desc& w_md,
                                                  const dnnl::memory::desc* b_md,
@@ -157,6 +172,18 @@ std::int64_t fast_kernel_channel_block() {
   return onednn::channel_block();
 }
 
+namespace {
+/// Whether every activation the node reads or writes is float32 (initializers may be of any type).
+bool all_float(const PrepareContext& ctx) {
+  const auto& g = ctx.graph;
+  for (const auto& v : ctx.node.outputs)
+    if (!v.empty() && g.info(v).dtype != core::DType::F32) return false;
+  for (const auto& v : ctx.node.inputs)
+    if (!v.empty() && !g.is_initializer(v) && g.info(v).dtype != core::DType::F32) return false;
+  return true;
+}
+}  // namespace
+
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
   const auto& op = ctx.node.op_type;
   onednn::set_threads(ctx.threads);
@@ -169,6 +196,9 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op == "Pad" && (type == core::DType::I8 || type == core::DType::U8))
       return onednn::make_nhwc_pad(ctx);
     if (!ctx.node.domain.empty()) return nullptr;
+    // The standard ops below are float32 kernels, except MaxPool and Concat, which check the types
+    // themselves.
+    if (op != "MaxPool" && op != "Concat" && !all_float(ctx)) return nullptr;
     if (op == "Conv") return onednn::make_conv(ctx);
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
     if (op == "MaxPool" || op == "AveragePool") return onednn::make_pool(ctx);

@@ -17,12 +17,6 @@ class ConvKernel final : public ReorderingKernel {
     const auto& node = c.node;
     const Shape x = g.info(node.inputs[0]).shape, y = g.info(node.outputs[0]).shape;
     const auto group = node.attr_int("group", 1);
-    dnnl::memory::dims wdims = dims_of(w.shape());
-    tag wtag = tag::oihw;
-    if (group > 1) {
-      wdims = {group, w.shape()[0] / group, w.shape()[1], w.shape()[2], w.shape()[3]};
-      wtag = tag::goihw;
-    }
     // Blocked sides are used as they are (the layout of oneDNN's direct JIT kernels); for NCHW sides the
     // primitive chooses its layout and the kernel reorders.
     const bool blocked_src = c.input_blocked(0), blocked_dst = c.output_blocked(0);
@@ -30,7 +24,8 @@ class ConvKernel final : public ReorderingKernel {
     user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, activation_tag(blocked_dst));
     const dnnl::memory::desc src_md(dims_of(x), dt::f32, blocked_src ? activation_tag(true) : tag::any),
         dst_md(dims_of(y), dt::f32, blocked_dst ? activation_tag(true) : tag::any);
-    const dnnl::memory::desc w_any(wdims, dt::f32, tag::any), b_md({y[1]}, dt::f32, tag::x);
+    const dnnl::memory::desc w_any = conv_weight_desc(w.shape(), group, dt::f32, true),
+                             b_md({y[1]}, dt::f32, tag::x);
     auto desc =
         convolution_desc(src_md, w_any, b ? &b_md : nullptr, dst_md, node, x, y, w.shape()[2], w.shape()[3]);
     dnnl::primitive_attr attr;
@@ -47,10 +42,7 @@ class ConvKernel final : public ReorderingKernel {
     pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     require_jit_for_blocked(pd_.impl_info_str(), blocked_src || blocked_dst);
     prim_ = dnnl::convolution_forward(pd_);
-    // Reorder the constant weights once.
-    dnnl::memory user_w({wdims, dt::f32, wtag}, engine(), const_cast<void*>(w.raw()));
-    weights_ = dnnl::memory(pd_.weights_desc(), engine());
-    dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
+    weights_ = reorder_conv_weights(w, group, pd_.weights_desc());
     if (b) {
       bias_copy_ = b->clone();
       bias_ = dnnl::memory(b_md, engine(), bias_copy_.raw());

@@ -26,30 +26,28 @@ class NhwcAveragePool final : public Kernel {
     const T* x = c.inputs[0]->data<T>();
     T* y = c.outputs[0]->data<T>();
     const std::int64_t rows = n * w_.out_h;
-#pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      std::vector<std::int32_t> acc(static_cast<std::size_t>(ch));
-      const std::int64_t b = r / w_.out_h, oy = r % w_.out_h;
-      for (std::int64_t ox = 0; ox < w_.out_w; ++ox) {
-        std::fill(acc.begin(), acc.end(), 0);
-        std::int64_t count = 0, window = 0;
-        for (std::int64_t ky = 0; ky < w_.kh; ++ky)
-          for (std::int64_t kx = 0; kx < w_.kw; ++kx) {
-            const std::int64_t iy = oy * w_.sh - w_.pad_top + ky * w_.dh;
-            const std::int64_t ix = ox * w_.sw - w_.pad_left + kx * w_.dw;
-            if (iy < h + w_.pad_bottom && ix < wd + w_.pad_right) ++window;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+#pragma omp parallel
+    {
+      std::vector<std::int32_t> acc(static_cast<std::size_t>(ch));  // per thread
+#pragma omp for schedule(static)
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t b = r / w_.out_h, oy = r % w_.out_h;
+        for (std::int64_t ox = 0; ox < w_.out_w; ++ox) {
+          std::fill(acc.begin(), acc.end(), 0);
+          std::int64_t count = 0;
+          const std::int64_t window = graph::for_each_window_tap(w_, h, wd, oy, ox, [&](auto iy, auto ix) {
             const T* px = x + ((b * h + iy) * wd + ix) * ch;
             for (std::int64_t k = 0; k < ch; ++k) acc[static_cast<std::size_t>(k)] += px[k];
             ++count;
+          });
+          const std::int64_t div = include_pad_ ? window : std::max<std::int64_t>(count, 1);
+          const std::int64_t extra = include_pad_ ? (window - count) * zp_ : 0;
+          T* out = y + ((b * w_.out_h + oy) * w_.out_w + ox) * ch;
+          for (std::int64_t k = 0; k < ch; ++k) {
+            const std::int64_t s = acc[static_cast<std::size_t>(k)] + extra;
+            const std::int64_t v = s >= 0 ? (s + div / 2) / div : (s - div / 2) / div;
+            out[k] = static_cast<T>(std::clamp<std::int64_t>(v, lo_, hi_));
           }
-        const std::int64_t div = include_pad_ ? window : std::max<std::int64_t>(count, 1);
-        const std::int64_t extra = include_pad_ ? (window - count) * zp_ : 0;
-        T* out = y + ((b * w_.out_h + oy) * w_.out_w + ox) * ch;
-        for (std::int64_t k = 0; k < ch; ++k) {
-          const std::int64_t s = acc[static_cast<std::size_t>(k)] + extra;
-          const std::int64_t v = s >= 0 ? (s + div / 2) / div : (s - div / 2) / div;
-          out[k] = static_cast<T>(std::clamp<std::int64_t>(v, lo_, hi_));
         }
       }
     }

@@ -74,6 +74,13 @@ class PrimitiveKernel : public Kernel {
   std::vector<std::pair<int, std::size_t>> inputs_, outputs_;
 };
 
+/// An ONNX Conv weight [M, C/group, kH, kW] as oneDNN sees it: [group, M/group, C/group, kH, kW] (goihw) with
+/// groups, else oihw; `any` leaves the layout to the primitive.
+dnnl::memory::desc conv_weight_desc(const Shape& w, std::int64_t group, dnnl::memory::data_type type,
+                                    bool any);
+/// The constant weights reordered once into the layout the primitive chose.
+dnnl::memory reorder_conv_weights(const Tensor& w, std::int64_t group, const dnnl::memory::desc& wanted);
+
 /// Forward-inference convolution descriptor for the window of a Conv/QConv node (x, y: activation shapes; kh,
 /// kw: kernel size); the right padding is what oneDNN needs for y's size (covers ceil-like overhang). b_md
 /// null: no bias.

@@ -90,16 +90,10 @@ class QConvExactKernel final : public Kernel {
     const Shape x = g.info(node.inputs[0]).shape;
     y_ = g.info(node.outputs[0]).shape;
     const auto group = node.attr_int("group", 1);
-    dnnl::memory::dims wdims = dims_of(w.shape());
-    tag wtag = tag::oihw;
-    if (group > 1) {
-      wdims = {group, w.shape()[0] / group, w.shape()[1], w.shape()[2], w.shape()[3]};
-      wtag = tag::goihw;
-    }
     const dt xt = std::is_same_v<T, std::uint8_t> ? dt::u8 : dt::s8;
     user_src_ = dnnl::memory::desc(dims_of(x), xt, activation_tag(c.input_blocked(0), xt));
     const dnnl::memory::desc src_md(dims_of(x), xt, tag::nhwc), acc_md(dims_of(y_), dt::s32, tag::nhwc);
-    const dnnl::memory::desc w_any(wdims, dt::s8, tag::any);
+    const dnnl::memory::desc w_any = conv_weight_desc(w.shape(), group, dt::s8, true);
     auto desc = convolution_desc(src_md, w_any, nullptr, acc_md, node, x, y_, w.shape()[2], w.shape()[3]);
     dnnl::primitive_attr attr;
     if (r.x_zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {r.x_zero_point});
@@ -107,9 +101,7 @@ class QConvExactKernel final : public Kernel {
     if (is_reference_impl(pd_.impl_info_str()))
       throw dnnl::error(dnnl_unimplemented, "reference int8 convolution");
     prim_ = dnnl::convolution_forward(pd_);
-    dnnl::memory user_w({wdims, dt::s8, wtag}, engine(), const_cast<void*>(w.raw()));
-    weights_ = dnnl::memory(pd_.weights_desc(), engine());
-    dnnl::reorder(user_w, weights_).execute(stream(), user_w, weights_);
+    weights_ = reorder_conv_weights(w, group, pd_.weights_desc());
     acc_ = dnnl::memory(acc_md, engine());
     args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
     args_.add_fixed(DNNL_ARG_DST, acc_);

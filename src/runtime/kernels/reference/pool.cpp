@@ -22,18 +22,12 @@ void pool(KernelContext& c) {
     for (std::int64_t oy = 0; oy < win.out_h; ++oy)
       for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
         double acc = Max ? -std::numeric_limits<double>::infinity() : 0.0;
-        std::int64_t count = 0, window = 0;
-        for (std::int64_t ky = 0; ky < win.kh; ++ky)
-          for (std::int64_t kx = 0; kx < win.kw; ++kx) {
-            const std::int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
-            const std::int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-            // The padded window is clipped to the padded input (ceil_mode windows may overhang).
-            if (iy < h + win.pad_bottom && ix < w + win.pad_right) ++window;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-            const double v = in[iy * w + ix];
-            acc = Max ? std::max(acc, v) : acc + v;
-            ++count;
-          }
+        std::int64_t count = 0;
+        const std::int64_t window = graph::for_each_window_tap(win, h, w, oy, ox, [&](auto iy, auto ix) {
+          const double v = in[iy * w + ix];
+          acc = Max ? std::max(acc, v) : acc + v;
+          ++count;
+        });
         if (!Max) acc /= static_cast<double>(include_pad ? window : std::max<std::int64_t>(count, 1));
         out[oy * win.out_w + ox] = static_cast<T>(acc);  // exact for integer maxima
       }

@@ -57,16 +57,11 @@ void qaverage_pool_typed(KernelContext& c) {
     T* out = yp + static_cast<std::int64_t>(plane) * win.out_h * win.out_w;
     for (std::int64_t oy = 0; oy < win.out_h; ++oy)
       for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
-        std::int64_t acc = 0, count = 0, window = 0;
-        for (std::int64_t ky = 0; ky < win.kh; ++ky)
-          for (std::int64_t kx = 0; kx < win.kw; ++kx) {
-            const std::int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
-            const std::int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-            if (iy < h + win.pad_bottom && ix < w + win.pad_right) ++window;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-            acc += in[iy * w + ix];
-            ++count;
-          }
+        std::int64_t acc = 0, count = 0;
+        const std::int64_t window = graph::for_each_window_tap(win, h, w, oy, ox, [&](auto iy, auto ix) {
+          acc += in[iy * w + ix];
+          ++count;
+        });
         if (include_pad) acc += (window - count) * zp;
         const std::int64_t div = include_pad ? window : std::max<std::int64_t>(count, 1);
         out[oy * win.out_w + ox] = static_cast<T>(std::clamp(divide_round_away(acc, div), lo, hi));

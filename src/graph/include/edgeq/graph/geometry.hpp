@@ -20,6 +20,23 @@ struct Window2d {
 Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh,
                         std::int64_t kw);
 
+/// Taps of one pooling window: `fn(iy, ix)` for every in-bounds input position of output (oy, ox) of an
+/// in_h x in_w plane. Returns the window size clipped to the padded input (a ceil_mode window may overhang
+/// it), the divisor of average pooling with count_include_pad; the in-bounds count is the number of calls.
+template <typename Fn>
+std::int64_t for_each_window_tap(const Window2d& w, std::int64_t in_h, std::int64_t in_w, std::int64_t oy,
+                                 std::int64_t ox, Fn&& fn) {
+  std::int64_t window = 0;
+  for (std::int64_t ky = 0; ky < w.kh; ++ky)
+    for (std::int64_t kx = 0; kx < w.kw; ++kx) {
+      const std::int64_t iy = oy * w.sh - w.pad_top + ky * w.dh;
+      const std::int64_t ix = ox * w.sw - w.pad_left + kx * w.dw;
+      if (iy < in_h + w.pad_bottom && ix < in_w + w.pad_right) ++window;
+      if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) fn(iy, ix);
+    }
+  return window;
+}
+
 /// ONNX Resize: the input coordinate of output index `o` along one axis for a coordinate_transformation_mode
 /// (half_pixel, pytorch_half_pixel, align_corners, asymmetric), with scale = out_len / in_len or as given.
 double resize_source_coord(const std::string& mode, double o, double scale, std::int64_t in_len,
