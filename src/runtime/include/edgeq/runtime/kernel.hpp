@@ -41,9 +41,10 @@ struct PrepareContext {
   const graph::Graph& graph;
   const graph::Node& node;
   std::size_t threads;
-  /// Physical layout the executor chose for each input / output: true = oneDNN's blocked layout (nChw8c or
-  /// nChw16c, see fast_kernel_channel_block(); C is a multiple of the block, so the size equals NCHW's) of a
-  /// 4-D [N, C, H, W] value. Empty = all NCHW. Only kernels with blocked_support() != No get true.
+  /// Physical layout the executor chose for each input / output: true = the fast backend's layout of a 4-D
+  /// [N, C, H, W] value, the same size as NCHW: oneDNN's blocked nChw8c / nChw16c for float32 (see
+  /// fast_kernel_channel_block(); C is a multiple of the block), NHWC for int8/uint8 codes. Empty = all NCHW.
+  /// Only kernels with blocked_support() != No get true.
   std::vector<bool> blocked_inputs{}, blocked_outputs{};
 
   bool input_blocked(std::size_t i) const { return i < blocked_inputs.size() && blocked_inputs[i]; }
