@@ -1,6 +1,9 @@
 #include "edgeq/runtime/executor.hpp"
 
 #include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
 
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/passes.hpp"
@@ -159,6 +162,16 @@ std::vector<std::string> Executor::kernel_backends() const {
   return v;
 }
 
+std::vector<NodeTime> Executor::node_times() const {
+  std::vector<NodeTime> v;
+  for (std::size_t i = 0; i < node_ms_.size() && i < bound_.nodes.size(); ++i) {
+    const auto& n = bound_.nodes[i];
+    v.push_back({n.name.empty() ? fmt::format("{}#{}", n.op_type, i) : n.name, n.op_type,
+                 kernels_[i]->backend(), node_ms_[i]});
+  }
+  return v;
+}
+
 std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
   if (inputs.size() != graph_.inputs.size())
     throw_input("model expects {} input(s), got {}", graph_.inputs.size(), inputs.size());
@@ -184,7 +197,16 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& inputs) {
     const auto& info = bound_.info(value_names_[id]);
     values_[id] = Tensor(info.dtype, info.shape);
   }
-  for (std::size_t i = 0; i < kernels_.size(); ++i) kernels_[i]->run(contexts_[i]);
+  if (options_.profile) {
+    node_ms_.assign(kernels_.size(), 0.0);
+    for (std::size_t i = 0; i < kernels_.size(); ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      kernels_[i]->run(contexts_[i]);
+      node_ms_[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+  } else {
+    for (std::size_t i = 0; i < kernels_.size(); ++i) kernels_[i]->run(contexts_[i]);
+  }
   std::vector<Tensor> outputs;
   for (const auto& o : bound_.outputs)
     outputs.push_back(bound_.is_initializer(o) ? bound_.initializers.at(o) : values_[value_id_.at(o)]);

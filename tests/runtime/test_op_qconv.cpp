@@ -21,6 +21,8 @@ struct Case {
   bool per_channel;
   bool chained = false;    ///< a second (1x1) QConv reads the first, so the first writes NHWC codes
   bool saturated = false;  ///< weights 126, inputs 125-127: accumulators beyond 2^24 (the reference fallback)
+  double gain = 1.0;       ///< multiplier scale: > 40 * fan-in gives multipliers >= 1 (left shifts)
+  std::int32_t bias_offset = 0;  ///< added to every bias (brings saturated accumulators back into range)
 };
 
 graph::Graph qconv_graph(const Case& k, std::uint64_t seed) {
@@ -36,7 +38,8 @@ graph::Graph qconv_graph(const Case& k, std::uint64_t seed) {
     v = k.saturated ? std::int8_t{126}
                     : static_cast<std::int8_t>(2 * (static_cast<int>(rng.uniform() * 127) - 63));
   Tensor b(DType::I32, {k.w[0]});
-  for (auto& v : b.span<std::int32_t>()) v = static_cast<std::int32_t>((rng.uniform() - 0.5) * 20000);
+  for (auto& v : b.span<std::int32_t>())
+    v = static_cast<std::int32_t>((rng.uniform() - 0.5) * 20000) + k.bias_offset;
   g.initializers["w"] = w;
   g.initializers["b"] = b;
   graph::Node q{"q", "QuantizeLinear", "", {"x", "one", "zp"}, {"xq"}, {}};
@@ -51,7 +54,8 @@ graph::Graph qconv_graph(const Case& k, std::uint64_t seed) {
   r.y_max = k.y_max;
   const std::int64_t fan_in = k.w[1] * k.w[2] * k.w[3];
   for (std::int64_t c = 0; c < (k.per_channel ? k.w[0] : 1); ++c) {
-    const double m = (0.5 + rng.uniform()) / (40.0 * static_cast<double>(fan_in));  // outputs span the range
+    const double m =
+        k.gain * (0.5 + rng.uniform()) / (40.0 * static_cast<double>(fan_in));  // outputs span the range
     r.multipliers.push_back(quant::quantize_multiplier(m));
     r.real_multipliers.push_back(static_cast<float>(m));
   }
@@ -85,6 +89,10 @@ TEST(QConvFast, BitExactWithTheReference) {
       {{1, 24, 15, 15}, {24, 1, 3, 3}, 24, 1, 1, -20, 0, -128, 127, true},      // depthwise
       {{1, 64, 9, 9}, {16, 64, 1, 1}, 1, 1, 0, 0, -7, -128, 127, false},        // 1x1, per tensor
       {{1, 8, 12, 12}, {16, 8, 5, 5}, 1, 1, 2, 10, -128, -128, 60, true},       // Clip-style upper bound
+      {{1, 16, 20, 20}, {40, 16, 3, 3}, 1, 1, 1, -128, -128, -128, 127, true, true},  // NHWC codes out
+      // |acc| ~ 126 * 126 * 2304 > 2^24 (the reference fallback), brought back into range by the bias
+      {{1, 256, 6, 6}, {16, 256, 3, 3}, 1, 1, 1, 0, 0, -128, 127, true, false, true, 1440.0, -36578304},
+      {{1, 8, 10, 10}, {16, 8, 1, 1}, 1, 1, 0, 0, 2, -128, 127, true, true, false, 1000.0},  // left shifts
   };
   std::int64_t total = 0, differ = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {

@@ -196,6 +196,7 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op == "Pad" && (type == core::DType::I8 || type == core::DType::U8))
       return onednn::make_nhwc_pad(ctx);
     if (!ctx.node.domain.empty()) return nullptr;
+    if (op == "QuantizeLinear") return onednn::make_quantize_linear(ctx);
     // The standard ops below are float32 kernels, except MaxPool and Concat, which check the types
     // themselves.
     if (op != "MaxPool" && op != "Concat" && !all_float(ctx)) return nullptr;

@@ -116,6 +116,8 @@ std::unique_ptr<Kernel> make_qconv(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_qadd(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_nhwc_average_pool(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_nhwc_pad(const PrepareContext& ctx);
+/// Per-tensor float32 -> int8/uint8 QuantizeLinear (AVX2, threads); nullptr for other configurations.
+std::unique_ptr<Kernel> make_quantize_linear(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);

@@ -1,6 +1,6 @@
 // oneDNN int8 convolution for QConv (int8/uint8 activations, int8 weights with zero point 0), bit-exact with
 // the reference: oneDNN accumulates into int32 (input zero point applied), edgeq adds the bias and
-// requantises with TFLite's fixed-point arithmetic (AVX2, eight channels at a time, or the scalar formula)
+// requantises with TFLite's fixed-point arithmetic (quant::RowRequantiser: AVX2 or the scalar formula)
 // while writing the codes in the executor's layout (NHWC inside fast-layout islands, else NCHW). Two limits
 // of oneDNN, measured with 2.6.3 on AVX2 without VNNI and handled here: (1) it halves int8 weights to keep
 // vpmaddubsw from saturating, exact only for even codes, so this kernel takes only weights with even codes
@@ -8,11 +8,12 @@
 // magnitude; a node whose accumulators reach that is recomputed by the reference kernel. (Such a rounding, at
 // most 8 at |acc| < 2^27, moves acc * M by at most 8 * 127 / 2^24 of a step since the code must fit 8 bits,
 // so it shows only at near-ties; the fallback makes the result exact regardless.)
-#include <immintrin.h>
+#include <optional>
 
 #include "edgeq/graph/geometry.hpp"
 #include "edgeq/graph/op_registry.hpp"
 #include "edgeq/quant/qlinear_attrs.hpp"
+#include "edgeq/quant/requantise_rows.hpp"
 #include "onednn_common.hpp"
 
 namespace edgeq::runtime::onednn {
@@ -26,63 +27,13 @@ using dt = dnnl::memory::data_type;
 /// comes back >= 2^24 (2^24 is a float), which the requantisation detects.
 constexpr std::int32_t kExactLimit = 1 << 24;
 
-/// Requantisation of one NHWC pixel's int32 accumulators (TFLite MultiplyByQuantizedMultiplier with right
-/// shifts only), eight channels per AVX2 step; bit-exact with quant::multiply_by_quantized_multiplier.
-/// Returns the channels done (a multiple of 8); the caller finishes the rest with the scalar formula.
-template <typename T>
-__attribute__((target("avx2"))) std::int64_t requantise_avx2(
-    const std::int32_t* acc, const std::int32_t* bias, const std::int32_t* mult, const std::int32_t* right,
-    std::int32_t zp, std::int32_t lo, std::int32_t hi, std::int64_t channels, T* out, bool& large) {
-  const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-  const __m256i nudge_pos = _mm256_set1_epi64x(std::int64_t{1} << 30);
-  const __m256i nudge_neg = _mm256_set1_epi64x(1 - (std::int64_t{1} << 30));
-  const __m256i trunc_fix = _mm256_set1_epi64x((std::int64_t{1} << 31) - 1);
-  const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
-  const __m256i bytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8,
-                                         12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m256i gather = _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0);
-  const __m256i limit = _mm256_set1_epi32(kExactLimit - 1);
-  __m256i over = zero;
-  std::int64_t k = 0;
-  for (; k + 8 <= channels; k += 8) {
-    const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + k));
-    over = _mm256_or_si256(over, _mm256_cmpgt_epi32(_mm256_abs_epi32(raw), limit));
-    const __m256i x = _mm256_add_epi32(raw, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + k)));
-    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + k));
-    // Saturating rounding doubling high multiply on the even lanes, then the odd lanes, as 64-bit products.
-    __m256i hi_lanes[2];
-    for (int half = 0; half < 2; ++half) {
-      const __m256i a = half ? _mm256_srli_epi64(x, 32) : x, b = half ? _mm256_srli_epi64(m, 32) : m;
-      __m256i p = _mm256_mul_epi32(a, b);
-      p = _mm256_add_epi64(p, _mm256_blendv_epi8(nudge_pos, nudge_neg, _mm256_cmpgt_epi64(zero, p)));
-      p = _mm256_add_epi64(p,
-                           _mm256_and_si256(_mm256_cmpgt_epi64(zero, p), trunc_fix));  // truncate towards 0
-      hi_lanes[half] = _mm256_srli_epi64(p, 31);  // low 32 bits: the quotient
-    }
-    const __m256i even = hi_lanes[0], odd = hi_lanes[1];
-    const __m256i h = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
-    // Rounding divide by 2^right, ties away from zero.
-    const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(right + k));
-    const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, e), one);
-    const __m256i rem = _mm256_and_si256(h, mask);
-    const __m256i thr = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, h));
-    __m256i v = _mm256_sub_epi32(_mm256_srav_epi32(h, e), _mm256_cmpgt_epi32(rem, thr));
-    v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, vzp), vlo), vhi);
-    const __m256i packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, bytes), gather);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + k), _mm256_castsi256_si128(packed));
-  }
-  if (!_mm256_testz_si256(over, over)) large = true;
-  return k;
-}
-
 /// Bit-exact variant: oneDNN accumulates into int32 (NHWC scratch; bias and requantisation left out), then
 /// the reference's TFLite requantisation per element writes the codes in the executor's layout.
 template <typename T>
 class QConvExactKernel final : public Kernel {
  public:
   QConvExactKernel(const PrepareContext& c, const Tensor& w, const Tensor* b, const quant::Requantisation& r)
-      : r_(r),
-        blocked_dst_(c.output_blocked(0)),
+      : blocked_dst_(c.output_blocked(0)),
         blocked_src_(c.input_blocked(0)),
         reference_(find_reference_kernel(graph::kEdgeqDomain, "QConv")) {
     const auto& g = c.graph;
@@ -114,15 +65,9 @@ class QConvExactKernel final : public Kernel {
     } else {
       args_.add(DNNL_ARG_SRC, user_src_);
     }
-    bias_.assign(static_cast<std::size_t>(y_[1]), 0);
-    if (b) std::copy(b->data<std::int32_t>(), b->data<std::int32_t>() + y_[1], bias_.begin());
-    simd_ = __builtin_cpu_supports("avx2");
-    for (std::int64_t k = 0; k < y_[1]; ++k) {
-      const auto& m = r.channel(static_cast<std::size_t>(k));
-      mult_.push_back(m.multiplier);
-      right_.push_back(m.shift > 0 ? 0 : -m.shift);
-      simd_ = simd_ && m.shift <= 0;  // left shifts (multipliers >= 1) take the scalar path
-    }
+    std::vector<std::int32_t> bias(static_cast<std::size_t>(y_[1]), 0);
+    if (b) std::copy(b->data<std::int32_t>(), b->data<std::int32_t>() + y_[1], bias.begin());
+    requantiser_.emplace(std::move(bias), r.multipliers, y_[1], r.y_zero_point, r.y_min, r.y_max);
     stream().wait();
   }
 
@@ -138,24 +83,23 @@ class QConvExactKernel final : public Kernel {
     const auto* acc = static_cast<const std::int32_t*>(acc_.get_data_handle());
     T* out = c.outputs[0]->data<T>();
     const std::int64_t ch = y_[1], hw = y_[2] * y_[3], pixels = y_[0] * hw;
-    const bool nhwc = blocked_dst_, simd = simd_ && nhwc;
+    const quant::RowRequantiser& rq = *requantiser_;
+    constexpr std::int64_t kRows = 32;  // pixels per task
     bool large = false;
+    if (blocked_dst_) {  // NHWC codes: the accumulators' layout
 #pragma omp parallel for schedule(static) reduction(|| : large)
-    for (std::int64_t p = 0; p < pixels; ++p) {
-      const std::int32_t* a = acc + p * ch;
-      const std::int64_t n = p / hw, s = p % hw;
-      const std::int64_t done =
-          simd ? requantise_avx2<T>(a, bias_.data(), mult_.data(), right_.data(), r_.y_zero_point, r_.y_min,
-                                    r_.y_max, ch, out + p * ch, large)
-               : 0;
-      for (std::int64_t k = done; k < ch; ++k) {
-        large = large || a[k] >= kExactLimit || a[k] <= -kExactLimit;
-        const std::int32_t v =
-            quant::multiply_by_quantized_multiplier(a[k] + bias_[static_cast<std::size_t>(k)],
-                                                    r_.channel(static_cast<std::size_t>(k))) +
-            r_.y_zero_point;
-        const auto code = static_cast<T>(std::clamp(v, r_.y_min, r_.y_max));
-        out[nhwc ? p * ch + k : (n * ch + k) * hw + s] = code;
+      for (std::int64_t p = 0; p < pixels; p += kRows)
+        large = rq.run<T>(acc + p * ch, std::min(kRows, pixels - p), out + p * ch, kExactLimit) || large;
+    } else {  // NCHW codes: one pixel's codes, then scattered over the planes
+#pragma omp parallel reduction(|| : large)
+      {
+        std::vector<T> row(static_cast<std::size_t>(ch));
+#pragma omp for schedule(static)
+        for (std::int64_t p = 0; p < pixels; ++p) {
+          large = rq.run<T>(acc + p * ch, 1, row.data(), kExactLimit) || large;
+          const std::int64_t n = p / hw, s = p % hw;
+          for (std::int64_t k = 0; k < ch; ++k) out[(n * ch + k) * hw + s] = row[static_cast<std::size_t>(k)];
+        }
       }
     }
     if (large) run_reference(c);  // an accumulator oneDNN may have rounded: the exact kernel redoes the node
@@ -165,7 +109,6 @@ class QConvExactKernel final : public Kernel {
   }
 
  private:
-  quant::Requantisation r_;
   bool blocked_dst_;
   Shape y_;
   dnnl::convolution_forward::primitive_desc pd_;
@@ -210,8 +153,8 @@ class QConvExactKernel final : public Kernel {
         for (std::int64_t k = 0; k < ch; ++k) out[(n * hw + p) * ch + k] = in[(n * ch + k) * hw + p];
   }
 
-  std::vector<std::int32_t> bias_, mult_, right_;
-  bool simd_ = false, blocked_src_ = false;
+  std::optional<quant::RowRequantiser> requantiser_;
+  bool blocked_src_ = false;
   KernelFn reference_ = nullptr;
 };
 }  // namespace
