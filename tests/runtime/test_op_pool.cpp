@@ -59,3 +59,83 @@ TEST(OpPool, GlobalAverageWithinSumBound) {
               runtime::dot_tolerance(13 * 17, bound.span<float>()[u], std::abs(ref.span<float>()[u])));
   }
 }
+
+// The blocked-layout pools (edgeq's loop, nChw8c / nChw16c) against the reference on NCHW: max exact,
+// averages within the sum bound; dilation, ceil-mode overhang and both padding counts.
+namespace {
+core::Tensor to_blocked(const core::Tensor& t, std::int64_t b, bool back) {
+  const auto& s = t.shape();
+  core::Tensor o(core::DType::F32, s);
+  const std::int64_t n = s[0], c = s[1], hw = s[2] * s[3];
+  const float* in = t.data<float>();
+  float* out = o.data<float>();
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t k = 0; k < c; ++k)
+      for (std::int64_t p = 0; p < hw; ++p) {
+        const std::int64_t nchw = (i * c + k) * hw + p,
+                           blocked = ((i * (c / b) + k / b) * hw + p) * b + k % b;
+        out[back ? nchw : blocked] = in[back ? blocked : nchw];
+      }
+  return o;
+}
+
+void check_blocked_pool(const std::string& op, core::Shape x, std::map<std::string, graph::AttrValue> attrs,
+                        std::uint64_t seed) {
+  if (!runtime::fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
+  const std::int64_t block = runtime::fast_kernel_channel_block();
+  x[1] *= block;
+  const auto xin = test::random_tensor(x, seed);
+  const auto g = test::one_node(op, x, attrs);
+  runtime::PrepareContext pc{g, g.nodes[0], 2};
+  pc.blocked_inputs = {true};
+  pc.blocked_outputs = {true};
+  auto fast = runtime::make_fast_kernel(pc);
+  ASSERT_TRUE(fast);
+  EXPECT_STREQ(fast->backend(), "blocked-pool");
+  const auto xb = to_blocked(xin, block, false);
+  core::Tensor yb(core::DType::F32, g.info("y").shape);
+  runtime::KernelContext fc{g.nodes[0], {&xb}, {&yb}, nullptr};
+  fast->run(fc);
+  const auto y = to_blocked(yb, block, true);
+  const auto ref = test::run_on(g, xin, runtime::Backend::Reference);
+  const auto bound = test::run_on(g, test::abs_copy(xin), runtime::Backend::Reference);
+  const auto k = std::get<std::vector<std::int64_t>>(attrs.at("kernel_shape"));
+  for (std::int64_t i = 0; i < ref.numel(); ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    if (op == "MaxPool") {
+      ASSERT_EQ(y.span<float>()[u], ref.span<float>()[u]) << i;
+    } else {
+      ASSERT_LE(std::abs(y.span<float>()[u] - ref.span<float>()[u]),
+                runtime::dot_tolerance(k[0] * k[1], bound.span<float>()[u], std::abs(ref.span<float>()[u])))
+          << i;
+    }
+  }
+}
+
+std::map<std::string, graph::AttrValue> window(std::int64_t k, std::int64_t s, std::int64_t pad,
+                                               std::int64_t dilation = 1, std::int64_t ceil = 0) {
+  return {{"kernel_shape", std::vector<std::int64_t>{k, k}},
+          {"strides", std::vector<std::int64_t>{s, s}},
+          {"pads", std::vector<std::int64_t>{pad, pad, pad, pad}},
+          {"dilations", std::vector<std::int64_t>{dilation, dilation}},
+          {"ceil_mode", ceil}};
+}
+}  // namespace
+
+TEST(OpPool, BlockedMaxMatchesReferenceExactly) {
+  check_blocked_pool("MaxPool", {1, 2, 23, 23}, window(3, 2, 0), 11);
+  check_blocked_pool("MaxPool", {2, 1, 9, 12}, window(3, 1, 1), 12);
+  check_blocked_pool("MaxPool", {1, 1, 10, 10}, window(3, 2, 0, 1, 1), 13);  // ceil-mode overhang
+  check_blocked_pool("MaxPool", {1, 1, 11, 11}, window(2, 1, 1, 2), 14);     // dilation
+}
+
+TEST(OpPool, BlockedAverageWithinSumBound) {
+  auto include = window(3, 1, 1);
+  include["count_include_pad"] = std::int64_t{1};
+  check_blocked_pool("AveragePool", {1, 3, 10, 10}, window(3, 1, 1), 21);
+  check_blocked_pool("AveragePool", {1, 2, 7, 9}, include, 22);
+  check_blocked_pool("AveragePool", {2, 1, 10, 10}, window(3, 2, 1, 1, 1), 23);  // ceil mode + padding
+  auto ceil_include = window(3, 2, 1, 1, 1);
+  ceil_include["count_include_pad"] = std::int64_t{1};
+  check_blocked_pool("AveragePool", {1, 1, 10, 10}, ceil_include, 24);
+}

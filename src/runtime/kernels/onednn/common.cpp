@@ -202,7 +202,10 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op != "MaxPool" && op != "Concat" && !all_float(ctx)) return nullptr;
     if (op == "Conv") return onednn::make_conv(ctx);
     if (op == "Gemm" || op == "MatMul") return onednn::make_gemm(ctx);
-    if (op == "MaxPool" || op == "AveragePool") return onednn::make_pool(ctx);
+    if (op == "MaxPool" || op == "AveragePool") {
+      if (auto k = onednn::make_blocked_pool(ctx)) return k;
+      return onednn::make_pool(ctx);
+    }
     if (op == "GlobalAveragePool") return onednn::make_global_average_pool(ctx);
     if (op == "Concat") return onednn::make_concat(ctx);
     if (op == "Pad") return onednn::make_blocked_zero_pad(ctx);

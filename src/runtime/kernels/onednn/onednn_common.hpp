@@ -120,6 +120,9 @@ std::unique_ptr<Kernel> make_nhwc_pad(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_quantize_linear(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
+/// Float32 MaxPool / AveragePool on blocked activations (edgeq's loop; nullptr unless input and output are
+/// blocked).
+std::unique_ptr<Kernel> make_blocked_pool(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_eltwise(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_global_average_pool(const PrepareContext& ctx);
 /// Only for blocked inputs (NCHW concatenation stays on the reference: a memcpy per input).
