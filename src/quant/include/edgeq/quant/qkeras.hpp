@@ -1,0 +1,75 @@
+// QKeras quantisers (arbitrary precision, per layer and per parameter type): forward values and the
+// straight-through-estimator (STE) gradient that quantisation-aware training back-propagates. Semantics
+// follow QKeras' quantizers (formulas in ../shared/reference/quantisation-and-hardware.md, "QKeras
+// semantics"):
+//   quantized_bits(bits, integer, symmetric, keep_negative, alpha): m = 2^(bits - keep_negative), m_i =
+//   2^integer,
+//     y = alpha * m_i * clip(round(x * m / m_i), keep_negative * (-m + symmetric), m - 1) / m; round = ties
+//     to even (tf.round); one signed bit = sign(x) with sign(0) = +1. alpha None = 1, a number, or "auto" /
+//     "auto_po2": per channel, x / m_i is fitted by scale * z with integer z in [-(2^(bits-1) - 1),
+//     2^(bits-1) - 1]: scale starts at (max - min) / (2^bits - 1) and is refined 5 times by least squares
+//     sum(x z) / sum(z z)
+//     ("auto_po2": every scale rounded to a power of two), y = m_i * scale * z.
+//   quantized_relu(bits, integer, negative_slope): values relu(x) on a grid of 2^(integer - bits'), clipped
+//   to
+//     [0, 2^integer (1 - 2^-bits')], bits' = bits - (negative_slope != 0); negative inputs give
+//     slope-scaled codes when negative_slope > 0 (a power of two).
+//   binary(use_01, alpha): sign(x) (sign(0) = +1) or (sign + 1) / 2; alpha as above (auto: least squares).
+//   ternary(alpha, threshold): sign(x) where |x| >= threshold (default 0.33), else 0; alpha
+//   "auto"/"auto_po2":
+//     scale 2 max|x| / 3 refined 5 times with threshold scale / 2.
+// STE: QKeras returns x + stop_gradient(q(x) - x), so dq/dx = 1 for quantized_bits (also outside the clip
+// range), the derivative of the clipped (leaky) ReLU for quantized_relu, and 1 - tanh(x)^2 for binary /
+// ternary without alpha (QKeras feeds tanh(x) through there).
+// Known difference: QKeras 0.9's code refines the "auto" scale with the power-of-two rounding as well; edgeq
+// follows the documented least-squares formula for "auto".
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "edgeq/core/rng.hpp"
+
+namespace edgeq::quant {
+
+enum class QuantizerKind { Bits, Relu, Binary, Ternary };
+enum class AlphaMode { None, Value, Auto, AutoPo2 };
+
+struct QuantizerSpec {
+  QuantizerKind kind = QuantizerKind::Bits;
+  int bits = 8;
+  int integer = 0;
+  bool symmetric = false;
+  bool keep_negative = true;
+  AlphaMode alpha = AlphaMode::None;
+  float alpha_value = 1.0f;          ///< AlphaMode::Value
+  float negative_slope = 0.0f;       ///< quantized_relu
+  float threshold = 0.33f;           ///< ternary (fixed threshold modes)
+  bool use_01 = false;               ///< binary
+  bool stochastic_rounding = false;  ///< training only: round up with probability frac(x * m / m_i)
+};
+
+/// Parses a QKeras quantiser string as written in QKeras configs and hls4ml/AutoQKeras YAML, e.g.
+/// "quantized_bits(6,0,alpha=1)", "quantized_relu(7,1)", "binary(alpha='auto_po2')", "ternary()",
+/// "stochastic_ternary()" / "stochastic_binary()" (stochastic rounding on). Positional arguments in QKeras'
+/// constructor order. Throws Error(BadInput) naming the text for unknown quantisers, arguments or values
+/// (bits outside 1..32, non-power-of-two negative_slope, ...).
+QuantizerSpec parse_quantizer(const std::string& text);
+
+/// hls4ml precision "ap_fixed<W,I>" (I counts the sign bit) -> quantized_bits(W, I - 1, keep_negative=1);
+/// "ap_ufixed<W,I>" -> quantized_bits(W, I, keep_negative=0); "ap_int<W>" / "ap_uint<W>" -> integer grids.
+/// Rounding/overflow modes (AP_RND, AP_SAT, ...) are not part of the quantiser and are ignored here.
+QuantizerSpec quantizer_from_ap_type(const std::string& text);
+
+/// Canonical QKeras text of a spec (round-trips through parse_quantizer).
+std::string to_string(const QuantizerSpec& spec);
+
+/// Applies the quantiser to x (flat, channel of element i = (i / inner) % channels; channels matter only for
+/// the "auto" alpha modes) into y (same size); dydx, if not empty, receives the STE gradient. rng is used
+/// only when spec.stochastic_rounding (pass nullptr for inference: deterministic rounding). Returns nothing;
+/// the per-channel scale of auto modes is written to scales (size channels) when not empty.
+void apply_quantizer(const QuantizerSpec& spec, std::span<const float> x, std::span<float> y,
+                     std::span<float> dydx = {}, std::int64_t channels = 1, std::int64_t inner = 1,
+                     core::CounterRng* rng = nullptr, std::span<float> scales = {});
+
+}  // namespace edgeq::quant
