@@ -314,23 +314,37 @@ QuantizerSpec quantizer_from_ap_type(const std::string& text) {
     throw_input("precision '{}': expected ap_fixed<W,I>, ap_ufixed<W,I>, ap_int<W> or ap_uint<W>", text);
   const std::string type = trim(t.substr(0, lt));
   std::vector<int> v;
+  std::vector<std::string> modes;
   std::string cur;
   for (char c : t.substr(lt + 1, gt - lt - 1) + ",") {
-    if (c == ',') {
-      if (!trim(cur).empty()) {
-        const std::string s = trim(cur);
-        if (std::all_of(s.begin(), s.end(),
-                        [](char d) { return std::isdigit(static_cast<unsigned char>(d)) || d == '-'; }))
-          v.push_back(std::stoi(s));
-        // rounding / overflow modes (AP_RND, AP_SAT, ...) follow and are not part of the grid
-      }
-      cur.clear();
-    } else {
+    if (c != ',') {
       cur += c;
+      continue;
     }
+    const std::string s = trim(cur);
+    cur.clear();
+    if (s.empty()) continue;
+    const bool numeric = std::all_of(
+        s.begin(), s.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)) || d == '-'; });
+    if (numeric && modes.empty())
+      v.push_back(std::stoi(s));
+    else if (!numeric)
+      modes.push_back(s);  // quantisation and overflow modes; a trailing number is the saturation bit count
   }
+  static const std::vector<std::string> roundings = {
+      "AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF", "AP_RND_INF", "AP_RND_CONV"};
+  static const std::vector<std::string> overflows = {"AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM",
+                                                     "AP_WRAP_SM"};
+  const auto known = [](const std::vector<std::string>& list, const std::string& m) {
+    return std::find(list.begin(), list.end(), m) != list.end();
+  };
+  if (modes.size() > 2 || (!modes.empty() && !known(roundings, modes[0])) ||
+      (modes.size() == 2 && !known(overflows, modes[1])))
+    throw_input("precision '{}': unknown quantisation/overflow mode", text);
   QuantizerSpec q;
   q.kind = QuantizerKind::Bits;
+  q.ap_rounding = modes.empty() ? "AP_TRN" : modes[0];
+  q.ap_overflow = modes.size() < 2 ? "AP_WRAP" : modes[1];
   if ((type == "ap_fixed" || type == "ap_ufixed") && v.size() >= 2) {
     q.bits = v[0];
     q.keep_negative = type == "ap_fixed";

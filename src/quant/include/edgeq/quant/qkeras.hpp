@@ -47,6 +47,9 @@ struct QuantizerSpec {
   float threshold = 0.33f;           ///< ternary (fixed threshold modes)
   bool use_01 = false;               ///< binary
   bool stochastic_rounding = false;  ///< training only: round up with probability frac(x * m / m_i)
+  /// hls4ml types only: the ap_fixed quantisation and overflow modes of the deployed fixed-point value
+  /// (defaults AP_TRN / AP_WRAP when the type names none); empty for QKeras quantisers.
+  std::string ap_rounding, ap_overflow;
 };
 
 /// Parses a QKeras quantiser string as written in QKeras configs and hls4ml/AutoQKeras YAML, e.g.
@@ -58,7 +61,9 @@ QuantizerSpec parse_quantizer(const std::string& text);
 
 /// hls4ml precision "ap_fixed<W,I>" (I counts the sign bit) -> quantized_bits(W, I - 1, keep_negative=1);
 /// "ap_ufixed<W,I>" -> quantized_bits(W, I, keep_negative=0); "ap_int<W>" / "ap_uint<W>" -> integer grids.
-/// Rounding/overflow modes (AP_RND, AP_SAT, ...) are not part of the quantiser and are ignored here.
+/// The rounding/overflow modes (AP_RND, AP_SAT, ...) are recorded in ap_rounding / ap_overflow for
+/// fixed-point inference; quantisation-aware training uses the quantized_bits grid (round, saturate) as
+/// QKeras.
 QuantizerSpec quantizer_from_ap_type(const std::string& text);
 
 /// Canonical QKeras text of a spec (round-trips through parse_quantizer).
