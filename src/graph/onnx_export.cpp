@@ -187,22 +187,36 @@ class Exporter {
         return;
       }
     }
+    // edgeq-internal fusions (graph/passes.hpp) are written back as separate nodes, in order: the node, the
+    // residual Add, the activation.
     const std::string act = n.attr_string("edgeq_activation", "");
-    if (!act.empty()) {  // edgeq-internal fused activation: write Conv + activation
-      for (const char* k : {"edgeq_activation", "edgeq_clip_min", "edgeq_clip_max"}) moved.insert(k);
-      const std::string pre = n.name + "_preact";
-      auto* a = add_node(n, act, {pre}, outputs, "_act");
+    const bool residual = n.inputs.size() > 3 && n.attr_int("edgeq_residual", 0);
+    for (const char* k : {"edgeq_activation", "edgeq_clip_min", "edgeq_clip_max", "edgeq_residual"})
+      moved.insert(k);
+    std::vector<std::string> node_outputs = outputs;
+    if (residual || !act.empty()) node_outputs = {n.name + (residual ? "_presum" : "_preact")};
+    if (residual) {
+      inputs.resize(3);
+      while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
+    }
+    auto* p = add_node(n, n.op_type, inputs, node_outputs);
+    for (const auto& [k, v] : n.attrs)
+      if (!moved.count(k)) set_attr(p, k, v);
+    std::string value = node_outputs[0];
+    if (residual) {
+      const std::string sum = act.empty() ? outputs[0] : n.name + "_preact";
+      add_node(n, "Add", {value, n.inputs[3]}, {sum}, "_residual");
+      value = sum;
+    }
+    if (!act.empty()) {
+      auto* a = add_node(n, act, {value}, outputs, "_act");
       if (act == "Clip") {
         a->add_input(constant(
             n.name + "_min", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_min", 0)})));
         a->add_input(constant(
             n.name + "_max", Tensor::from<float>({}, std::vector<float>{n.attr_float("edgeq_clip_max", 0)})));
       }
-      outputs = {pre};
     }
-    auto* p = add_node(n, n.op_type, inputs, outputs);
-    for (const auto& [k, v] : n.attrs)
-      if (!moved.count(k)) set_attr(p, k, v);
   }
 
   const Graph& g_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
 
 namespace edgeq::graph {
 
@@ -140,6 +141,38 @@ int fuse_activations(Graph& g) {
     conv.outputs[0] = act.outputs[0];
     removed[i] = true;
     ++fused;
+  }
+  return commit_rewrite(g, removed, fused);
+}
+
+int fuse_residual_add(Graph& g) {
+  int fused = 0;
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& add = g.nodes[i];
+    if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2) continue;
+    const auto& a = add.inputs[0];
+    const auto& b = add.inputs[1];
+    if (g.is_initializer(a) || g.is_initializer(b) || g.info(a).shape != g.info(b).shape ||
+        g.info(a).shape.size() != 4 || g.info(a).dtype != DType::F32)
+      continue;
+    // The fusing Conv: the later producer of the two, so that the other operand exists when it runs.
+    const int pa = g.producer(a), pb = g.producer(b);
+    for (const auto& [conv_at, other, other_at] : {std::tuple{pa, b, pb}, std::tuple{pb, a, pa}}) {
+      if (conv_at < 0 || other_at >= conv_at) continue;
+      Node& conv = g.nodes[static_cast<std::size_t>(conv_at)];
+      const std::string& mine = other == b ? a : b;
+      if (conv.op_type != "Conv" || !conv.domain.empty() || conv.has("edgeq_activation") ||
+          conv.has("edgeq_residual") || g.use_count(mine) != 1 || removed[static_cast<std::size_t>(conv_at)])
+        continue;
+      conv.inputs.resize(3);  // an absent bias stays "" (optional input)
+      conv.inputs.push_back(other);
+      conv.attrs["edgeq_residual"] = std::int64_t{1};
+      conv.outputs[0] = add.outputs[0];
+      removed[i] = true;
+      ++fused;
+      break;
+    }
   }
   return commit_rewrite(g, removed, fused);
 }

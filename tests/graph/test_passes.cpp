@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "edgeq/core/rng.hpp"
+#include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/passes.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
 #include "edgeq/runtime/executor.hpp"
@@ -175,4 +176,59 @@ TEST(Passes, FuseReluIntoBatchnormPreservesOutputs) {
   const auto ya = a.run({x})[0], yb = b.run({x})[0];
   for (std::size_t i = 0; i < static_cast<std::size_t>(ya.numel()); ++i)
     EXPECT_EQ(yb.span<float>()[i], ya.span<float>()[i]) << i;
+}
+
+// ResNet's shortcut sums fuse into the convolution producing one operand (then Add + Relu fuse too). Cases:
+// an intermediate residual (blocked in the fast backend) with a Relu after the sum, and the graph input as
+// residual into a graph output (NCHW on both sides). Checked: the rewrite on the reference, the fast kernels
+// on the original graph, and the ONNX export of the fused graph (Conv + Add + Relu again).
+TEST(Passes, FuseResidualAddPreservesOutputs) {
+  graph::Graph g;
+  g.inputs = {"x"};
+  g.values["x"] = {core::DType::F32, {1, 8, 10, 10}};
+  core::CounterRng rng(5, 0, 0);
+  const auto weights = [&](core::Shape s) {
+    core::Tensor t(core::DType::F32, s);
+    for (auto& v : t.span<float>()) v = static_cast<float>(rng.normal() * 0.3);
+    return t;
+  };
+  g.initializers["w1"] = weights({8, 8, 3, 3});
+  g.initializers["b1"] = weights({8});
+  g.initializers["w2"] = weights({8, 8, 1, 1});
+  g.initializers["w3"] = weights({8, 8, 3, 3});
+  const graph::AttrValue pad1 = std::vector<std::int64_t>{1, 1, 1, 1};
+  g.nodes.push_back({"conv1", "Conv", "", {"x", "w1", "b1"}, {"a"}, {{"pads", pad1}}});
+  g.nodes.push_back({"conv2", "Conv", "", {"a", "w2"}, {"c"}, {}});
+  g.nodes.push_back({"add1", "Add", "", {"c", "a"}, {"s"}, {}});
+  g.nodes.push_back({"relu1", "Relu", "", {"s"}, {"t"}, {}});
+  g.nodes.push_back({"conv3", "Conv", "", {"t", "w3"}, {"d"}, {{"pads", pad1}}});
+  g.nodes.push_back({"add2", "Add", "", {"x", "d"}, {"y"}, {}});
+  g.outputs = {"y"};
+  g.topological_sort();
+  g.infer_shapes();
+  graph::Graph fused = g;
+  EXPECT_EQ(graph::fuse_residual_add(fused), 2);
+  EXPECT_EQ(graph::fuse_activations(fused), 1);  // the Relu after the first sum joins conv2
+  ASSERT_EQ(fused.nodes.size(), 3u);
+  EXPECT_EQ(fused.nodes[1].inputs.back(), "a");
+  EXPECT_EQ(fused.nodes[2].inputs.back(), "x");
+  core::Tensor x(core::DType::F32, {1, 8, 10, 10});
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform() - 0.5);
+  runtime::Executor ref(g, {1, runtime::Backend::Reference}),
+      ref_fused(fused, {1, runtime::Backend::Reference});
+  runtime::Executor fast(g, {2, runtime::Backend::Auto});
+  const graph::Graph reloaded = graph::parse_onnx(graph::serialize_onnx(fused), "fused");
+  EXPECT_EQ(reloaded.nodes.size(), 6u);  // Conv, Conv, Add, Relu, Conv, Add
+  runtime::Executor ref_reloaded(reloaded, {1, runtime::Backend::Reference});
+  const auto y = ref.run({x})[0];
+  for (auto* other : {&ref_fused, &fast, &ref_reloaded}) {
+    const auto yo = other->run({x})[0];
+    for (std::size_t i = 0; i < static_cast<std::size_t>(y.numel()); ++i) {
+      const double r = y.span<float>()[i];
+      ASSERT_NEAR(yo.span<float>()[i], r, runtime::kRewriteRelTolerance * std::max(1.0, std::abs(r))) << i;
+    }
+  }
+  if (runtime::fast_kernels_available()) {
+    EXPECT_EQ(fast.kernel_backends(), (std::vector<std::string>{"onednn", "onednn", "onednn"}));
+  }
 }

@@ -25,7 +25,15 @@ void infer_conv(InferContext& c) {
     throw_input("{}: bias shape {} does not match {} output channels", c.node.describe(),
                 core::shape_str(c.inputs[2].shape), w[0]);
   const Window2d win = resolve_window(c.node, x[2], x[3], w[2], w[3]);
-  c.outputs = {ValueInfo{DType::F32, {x[0], w[0], win.out_h, win.out_w}}};
+  const Shape y{x[0], w[0], win.out_h, win.out_w};
+  if (c.node.inputs.size() > 3) {  // graph::fuse_residual_add's residual operand
+    if (!c.node.attr_int("edgeq_residual", 0))
+      throw_input("{}: Conv takes at most 3 inputs", c.node.describe());
+    if (c.inputs[3].shape != y)
+      throw_input("{}: residual shape {} differs from the output shape {}", c.node.describe(),
+                  core::shape_str(c.inputs[3].shape), core::shape_str(y));
+  }
+  c.outputs = {ValueInfo{DType::F32, y}};
 }
 
 std::int64_t conv_macs(const InferContext& c) {
@@ -36,7 +44,7 @@ std::int64_t conv_macs(const InferContext& c) {
 }  // namespace
 
 std::vector<OpSchema> conv_schemas() {
-  return {{"Conv", "", 2, 3, infer_conv, conv_macs}};
+  return {{"Conv", "", 2, 4, infer_conv, conv_macs}};  // a 4th input only with edgeq_residual
 }
 
 }  // namespace edgeq::graph::ops

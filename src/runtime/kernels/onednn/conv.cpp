@@ -1,6 +1,6 @@
 // oneDNN convolution: activations in NCHW or oneDNN's blocked layout as the executor chose for each side,
-// weights reordered once into the primitive's preferred layout, bias and activation fused. Used when the
-// weights (and bias) are constants.
+// weights reordered once into the primitive's preferred layout, bias, residual (binary-add post-op) and
+// activation fused. Used when the weights (and bias) are constants.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -20,25 +20,28 @@ class ConvKernel final : public ReorderingKernel {
     // Blocked sides are used as they are (the layout of oneDNN's direct JIT kernels); for NCHW sides the
     // primitive chooses its layout and the kernel reorders.
     const bool blocked_src = c.input_blocked(0), blocked_dst = c.output_blocked(0);
+    const bool residual = node.inputs.size() > 3 && node.attr_int("edgeq_residual", 0);
     user_src_ = dnnl::memory::desc(dims_of(x), dt::f32, activation_tag(blocked_src));
     user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, activation_tag(blocked_dst));
+    // With a residual the primitive's dst is blocked (the residual is added in that layout, post-op src1).
     const dnnl::memory::desc src_md(dims_of(x), dt::f32, blocked_src ? activation_tag(true) : tag::any),
-        dst_md(dims_of(y), dt::f32, blocked_dst ? activation_tag(true) : tag::any);
+        dst_md(dims_of(y), dt::f32, blocked_dst || residual ? activation_tag(true) : tag::any);
     const dnnl::memory::desc w_any = conv_weight_desc(w.shape(), group, dt::f32, true),
                              b_md({y[1]}, dt::f32, tag::x);
     auto desc =
         convolution_desc(src_md, w_any, b ? &b_md : nullptr, dst_md, node, x, y, w.shape()[2], w.shape()[3]);
     dnnl::primitive_attr attr;
+    dnnl::post_ops ops;
+    if (residual) ops.append_binary(dnnl::algorithm::binary_add, dst_md);
     const std::string act = node.attr_string("edgeq_activation", "");
     if (!act.empty()) {
-      dnnl::post_ops ops;
       if (act == "Relu")
         ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
       else
         ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, node.attr_float("edgeq_clip_min", 0),
                            node.attr_float("edgeq_clip_max", 0));
-      attr.set_post_ops(ops);
     }
+    attr.set_post_ops(ops);
     pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     require_jit_for_blocked(pd_.impl_info_str(), blocked_src || blocked_dst);
     prim_ = dnnl::convolution_forward(pd_);
@@ -50,10 +53,38 @@ class ConvKernel final : public ReorderingKernel {
     }
     args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
     bind_activations(user_src_, pd_.src_desc(), user_dst_, pd_.dst_desc());
+    if (residual) {
+      if (c.input_blocked(3)) {
+        args_.add(kResidualArg, dst_md);
+      } else {  // NCHW residual: reordered into the primitive's layout each run
+        residual_buf_ = dnnl::memory(dst_md, engine());
+        const dnnl::memory::desc user_md(dims_of(y), dt::f32, activation_tag(false));
+        residual_user_ = dnnl::memory(user_md, engine(), nullptr);
+        residual_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_md, engine(), dst_md));
+        args_.add_fixed(kResidualArg, residual_buf_);
+      }
+      has_residual_ = true;
+    }
     stream().wait();
   }
 
+  void run(KernelContext& c) override {
+    if (has_residual_) {
+      if (residual_buf_) {
+        residual_user_.set_data_handle(const_cast<void*>(c.inputs[3]->raw()));
+        residual_reorder_.execute(stream(), residual_user_, residual_buf_);
+      } else {
+        args_.set(kResidualArg, c.inputs[3]->raw());
+      }
+    }
+    ReorderingKernel::run(c);
+  }
+
  private:
+  static constexpr int kResidualArg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1;
+  bool has_residual_ = false;
+  dnnl::memory residual_buf_, residual_user_;
+  dnnl::reorder residual_reorder_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::memory weights_, bias_;
   dnnl::memory::desc user_src_, user_dst_;

@@ -21,6 +21,9 @@ void conv(KernelContext& c) {
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
   const float* bp = b ? b->data<float>() : nullptr;
+  // Fused residual (graph::fuse_residual_add): added before the activation.
+  const Tensor* r = c.inputs.size() > 3 ? c.inputs[3] : nullptr;
+  const float* rp = r ? r->data<float>() : nullptr;
   float* yp = y.data<float>();
   // Fused activation (graph::fuse_activations): Relu = clip to [0, inf).
   const std::string act = c.node.attr_string("edgeq_activation", "");
@@ -31,6 +34,7 @@ void conv(KernelContext& c) {
     const auto bi = static_cast<std::int64_t>(job) / m, oc = static_cast<std::int64_t>(job) % m;
     const auto g = oc / mg;
     float* out = yp + (bi * m + oc) * win.out_h * win.out_w;
+    const float* res = rp ? rp + (bi * m + oc) * win.out_h * win.out_w : nullptr;
     for (std::int64_t oy = 0; oy < win.out_h; ++oy)
       for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
         double acc = bp ? bp[oc] : 0.0;
@@ -47,6 +51,7 @@ void conv(KernelContext& c) {
             }
           }
         }
+        if (res) acc += res[oy * win.out_w + ox];
         out[oy * win.out_w + ox] = static_cast<float>(std::min(std::max(acc, lo), hi));
       }
   });

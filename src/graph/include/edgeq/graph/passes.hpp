@@ -18,6 +18,14 @@ int fold_batchnorm(Graph& graph);
 /// activation. Returns the number fused.
 int fuse_activations(Graph& graph);
 
+/// Fuses a residual Add into the float Conv producing one of its operands (ResNet's shortcut sum), when the
+/// two operands have the same shape, the Conv's output has no other reader, the Conv has no fused activation
+/// yet and the other operand is computed before the Conv: the Conv gets the other operand as a fourth input
+/// and the attribute edgeq_residual = 1, and every Conv kernel adds it before the bias-free activation
+/// (y = act(conv(x) + b + residual)). Run before fuse_activations so that Add + Relu fuse too. ONNX export
+/// writes such a node as Conv + Add (+ activation). Returns the number fused.
+int fuse_residual_add(Graph& graph);
+
 /// Folds a zero constant Pad of the spatial axes of a 4-D tensor into the Conv that is its only reader (Keras
 /// exports ZeroPadding2D before strided convolutions): the Conv's explicit pads grow by the Pad's. Returns
 /// the number of Pad nodes removed.
