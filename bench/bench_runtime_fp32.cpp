@@ -3,6 +3,7 @@
 // bench/runtime_fp32.py runs it next to ONNX Runtime on the same files and prints the ratio. --profile adds,
 // on stderr, the median time per op type and the 15 slowest nodes (medians over the timed runs).
 //   bench_runtime_fp32 MODEL.onnx [--threads 2] [--runs 30] [--batch 1] [--reference] [--profile]
+//                      [--profile-nodes N]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -24,8 +25,8 @@ double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-void print_profile(const std::vector<runtime::NodeTime>& nodes,
-                   const std::vector<std::vector<double>>& runs) {
+void print_profile(const std::vector<runtime::NodeTime>& nodes, const std::vector<std::vector<double>>& runs,
+                   std::size_t top) {
   std::vector<std::pair<double, std::size_t>> by_time;
   std::map<std::string, std::pair<double, int>> by_op;
   double total = 0;
@@ -44,7 +45,7 @@ void print_profile(const std::vector<runtime::NodeTime>& nodes,
   for (const auto& [t, name] : ops) fmt::print(stderr, "{:9.3f} ms  {}\n", t, name);
   std::sort(by_time.rbegin(), by_time.rend());
   fmt::print(stderr, "# slowest nodes\n");
-  for (std::size_t k = 0; k < by_time.size() && k < 15; ++k) {
+  for (std::size_t k = 0; k < by_time.size() && k < top; ++k) {
     const auto& n = nodes[by_time[k].second];
     fmt::print(stderr, "{:9.3f} ms  {} {} ({})\n", by_time[k].first, n.op_type, n.node, n.backend);
   }
@@ -62,6 +63,7 @@ int main(int argc, char** argv) try {
   std::size_t threads = 2, runs = 30;
   std::int64_t batch = 1;
   bool reference = false, profile = false;
+  std::size_t top = 15;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc)
@@ -74,6 +76,8 @@ int main(int argc, char** argv) try {
       reference = true;
     else if (a == "--profile")
       profile = true;
+    else if (a == "--profile-nodes" && i + 1 < argc)
+      top = std::stoul(argv[++i]);
     else
       throw_input("unknown argument '{}'", a);
   }
@@ -101,7 +105,7 @@ int main(int argc, char** argv) try {
       for (std::size_t j = 0; j < times.size(); ++j) node_ms[j].push_back(times[j].ms);
     }
   }
-  if (profile) print_profile(ex.node_times(), node_ms);
+  if (profile) print_profile(ex.node_times(), node_ms, top);
   std::sort(ms.begin(), ms.end());
   std::map<std::string, int> kernels;
   for (const auto& b : ex.kernel_backends()) ++kernels[b];

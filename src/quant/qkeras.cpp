@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -308,55 +307,14 @@ QuantizerSpec parse_quantizer(const std::string& text) {
 }
 
 QuantizerSpec quantizer_from_ap_type(const std::string& text) {
-  const std::string t = trim(text);
-  const auto lt = t.find('<'), gt = t.rfind('>');
-  if (lt == std::string::npos || gt == std::string::npos || gt < lt)
-    throw_input("precision '{}': expected ap_fixed<W,I>, ap_ufixed<W,I>, ap_int<W> or ap_uint<W>", text);
-  const std::string type = trim(t.substr(0, lt));
-  std::vector<int> v;
-  std::vector<std::string> modes;
-  std::string cur;
-  for (char c : t.substr(lt + 1, gt - lt - 1) + ",") {
-    if (c != ',') {
-      cur += c;
-      continue;
-    }
-    const std::string s = trim(cur);
-    cur.clear();
-    if (s.empty()) continue;
-    const bool numeric = std::all_of(
-        s.begin(), s.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)) || d == '-'; });
-    if (numeric && modes.empty())
-      v.push_back(std::stoi(s));
-    else if (!numeric)
-      modes.push_back(s);  // quantisation and overflow modes; a trailing number is the saturation bit count
-  }
-  static const std::vector<std::string> roundings = {
-      "AP_TRN", "AP_TRN_ZERO", "AP_RND", "AP_RND_ZERO", "AP_RND_MIN_INF", "AP_RND_INF", "AP_RND_CONV"};
-  static const std::vector<std::string> overflows = {"AP_WRAP", "AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM",
-                                                     "AP_WRAP_SM"};
-  const auto known = [](const std::vector<std::string>& list, const std::string& m) {
-    return std::find(list.begin(), list.end(), m) != list.end();
-  };
-  if (modes.size() > 2 || (!modes.empty() && !known(roundings, modes[0])) ||
-      (modes.size() == 2 && !known(overflows, modes[1])))
-    throw_input("precision '{}': unknown quantisation/overflow mode", text);
+  const ApFixed a = parse_ap_fixed(text);
+  if (a.width > 32) throw_input("precision '{}': quantisers take at most 32 bits", text);
   QuantizerSpec q;
   q.kind = QuantizerKind::Bits;
-  q.ap_rounding = modes.empty() ? "AP_TRN" : modes[0];
-  q.ap_overflow = modes.size() < 2 ? "AP_WRAP" : modes[1];
-  if ((type == "ap_fixed" || type == "ap_ufixed") && v.size() >= 2) {
-    q.bits = v[0];
-    q.keep_negative = type == "ap_fixed";
-    q.integer = q.keep_negative ? v[1] - 1 : v[1];
-  } else if ((type == "ap_int" || type == "ap_uint") && v.size() == 1) {
-    q.bits = v[0];
-    q.keep_negative = type == "ap_int";
-    q.integer = q.keep_negative ? v[0] - 1 : v[0];
-  } else {
-    throw_input("precision '{}': expected ap_fixed<W,I>, ap_ufixed<W,I>, ap_int<W> or ap_uint<W>", text);
-  }
-  if (q.bits < 1 || q.bits > 32) throw_input("precision '{}': width must be in 1..32", text);
+  q.bits = a.width;
+  q.keep_negative = a.is_signed;
+  q.integer = a.is_signed ? a.integer - 1 : a.integer;
+  q.ap_type = a;
   return q;
 }
 

@@ -21,15 +21,16 @@ TEST(LayerQuantConfig, ReadsTheHls4mlExample) {
   EXPECT_EQ(to_string(*fc1.bias), "quantized_bits(6,0,0)");
   EXPECT_EQ(fc1.result->bits, 16);
   EXPECT_EQ(fc1.result->integer, 5);
-  EXPECT_EQ(fc1.weight->ap_rounding, "AP_TRN");
-  EXPECT_EQ(fc1.weight->ap_overflow, "AP_WRAP");
+  ASSERT_TRUE(fc1.weight->ap_type);
+  EXPECT_EQ(fc1.weight->ap_type->rounding, ApRounding::Trn);
+  EXPECT_EQ(fc1.weight->ap_type->overflow, ApOverflow::Wrap);
   // relu1: 7-bit outputs with rounding and saturation modes recorded for fixed-point inference
   const auto relu1 = c.for_layer("relu1", "Activation");
   ASSERT_TRUE(relu1.result);
   EXPECT_EQ(relu1.result->bits, 7);
   EXPECT_EQ(relu1.result->integer, 0);
-  EXPECT_EQ(relu1.result->ap_rounding, "AP_RND_CONV");
-  EXPECT_EQ(relu1.result->ap_overflow, "AP_SAT");
+  ASSERT_TRUE(relu1.result->ap_type);
+  EXPECT_EQ(relu1.result->ap_type->str(), "ap_fixed<7,1,AP_RND_CONV,AP_SAT>");
   // a layer without an entry takes the Model default for every variable
   const auto other = c.for_layer("not_there", "Dense");
   ASSERT_TRUE(other.weight);

@@ -25,10 +25,12 @@
 // follows the documented least-squares formula for "auto".
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "edgeq/core/rng.hpp"
+#include "edgeq/quant/ap_fixed.hpp"
 
 namespace edgeq::quant {
 
@@ -47,9 +49,9 @@ struct QuantizerSpec {
   float threshold = 0.33f;           ///< ternary (fixed threshold modes)
   bool use_01 = false;               ///< binary
   bool stochastic_rounding = false;  ///< training only: round up with probability frac(x * m / m_i)
-  /// hls4ml types only: the ap_fixed quantisation and overflow modes of the deployed fixed-point value
-  /// (defaults AP_TRN / AP_WRAP when the type names none); empty for QKeras quantisers.
-  std::string ap_rounding, ap_overflow;
+  /// Set when made from an hls4ml type: the deployed fixed-point format with its quantisation and overflow
+  /// modes (quant/ap_fixed.hpp), for fixed-point inference.
+  std::optional<ApFixed> ap_type;
 };
 
 /// Parses a QKeras quantiser string as written in QKeras configs and hls4ml/AutoQKeras YAML, e.g.
