@@ -153,6 +153,56 @@ void relu(const QuantizerSpec& q, std::span<const float> x, std::span<float> y, 
   }
 }
 
+/// Exponent range of the po2 quantisers: [-2^k, 2^k - 1] (max even under quadratic_approximation).
+std::pair<double, double> po2_exponents(const QuantizerSpec& q) {
+  const bool need_sign = !q.max_value || *q.max_value > 1.0f;
+  const int k = q.bits - (q.kind == QuantizerKind::Po2 ? 1 : 0) - (need_sign ? 1 : 0);
+  const double lo = -std::exp2(k);
+  double hi = std::exp2(k) - 1.0;
+  if (q.quadratic_approximation) hi = 2.0 * std::floor(hi / 2.0);
+  return {lo, hi};
+}
+
+/// QKeras' _clip_power_of_two: the exponent of |x| (>= 0).
+double po2_exponent(const QuantizerSpec& q, double a, double lo, double hi, core::CounterRng* rng) {
+  if (a < kEpsilon) return lo;
+  if (q.max_value && a >= *q.max_value) a = *q.max_value;
+  const double factor = q.quadratic_approximation ? 2.0 : 1.0;
+  const double l = std::log2(q.quadratic_approximation ? std::sqrt(a) : a);
+  double e;
+  if (q.log2_floor) {
+    e = std::floor(l);
+  } else if (q.stochastic_rounding && rng) {  // between the neighbouring powers, mean |x|
+    const double below = std::floor(l), p = (std::exp2(l) - std::exp2(below)) / std::exp2(below);
+    e = rng->uniform() < p ? below + 1.0 : below;
+  } else {
+    e = round_half_even(l);
+  }
+  return factor * std::clamp(e, lo, hi);
+}
+
+void power_of_two(const QuantizerSpec& q, std::span<const float> x, std::span<float> y, std::span<float> dydx,
+                  core::CounterRng* rng) {
+  const auto [lo, hi] = po2_exponents(q);
+  const double slope = q.negative_slope;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    if (q.kind == QuantizerKind::Po2) {
+      y[i] = static_cast<float>((v < 0 ? -1.0 : 1.0) * std::exp2(po2_exponent(q, std::abs(v), lo, hi, rng)));
+      if (!dydx.empty()) dydx[i] = 1.0f;
+      continue;
+    }
+    if (v >= 0 || slope == 0.0)
+      y[i] = static_cast<float>(std::exp2(po2_exponent(q, std::max(v, 0.0), lo, hi, rng)));
+    else
+      y[i] = static_cast<float>(-std::exp2(po2_exponent(q, -v * slope, lo, hi, rng)));
+    if (!dydx.empty()) {
+      const bool capped = q.max_value && v > *q.max_value;
+      dydx[i] = capped ? 0.0f : (v > 0 ? 1.0f : static_cast<float>(slope));
+    }
+  }
+}
+
 void sign_like(const QuantizerSpec& q, std::span<const float> x, std::span<float> y, std::span<float> dydx,
                const ChannelOf& ch, std::span<float> scales) {
   const bool ternary = q.kind == QuantizerKind::Ternary;
@@ -212,6 +262,9 @@ void apply_quantizer(const QuantizerSpec& q, std::span<const float> x, std::span
       return;
     case QuantizerKind::Relu:
       return relu(q, x, y, dydx, rng);
+    case QuantizerKind::Po2:
+    case QuantizerKind::ReluPo2:
+      return power_of_two(q, x, y, dydx, rng);
     case QuantizerKind::Binary:
     case QuantizerKind::Ternary:
       return sign_like(q, x, y, dydx, ch, scales);
@@ -235,6 +288,14 @@ QuantizerSpec parse_quantizer(const std::string& text) {
   } else if (name == "quantized_relu") {
     q.kind = QuantizerKind::Relu;
     order = {"bits", "integer", "use_sigmoid", "negative_slope", "use_stochastic_rounding"};
+  } else if (name == "quantized_po2") {
+    q.kind = QuantizerKind::Po2;
+    order = {"bits", "max_value", "use_stochastic_rounding", "quadratic_approximation", "log2_rounding"};
+  } else if (name == "quantized_relu_po2") {
+    q.kind = QuantizerKind::ReluPo2;
+    order = {
+        "bits",         "max_value", "negative_slope", "use_stochastic_rounding", "quadratic_approximation",
+        "log2_rounding"};
   } else if (name == "binary") {
     q.kind = QuantizerKind::Binary;
     order = q.stochastic_rounding ? std::vector<std::string>{"alpha"}
@@ -244,8 +305,9 @@ QuantizerSpec parse_quantizer(const std::string& text) {
     order = {"alpha", "threshold", "use_stochastic_rounding"};
   } else {
     throw_input(
-        "quantiser '{}': unknown (supported: quantized_bits, quantized_relu, binary, ternary and their "
-        "stochastic_ forms)",
+        "quantiser '{}': unknown (supported: quantized_bits, quantized_relu, quantized_po2, "
+        "quantized_relu_po2, "
+        "binary, ternary and the stochastic_ forms)",
         text);
   }
   std::vector<std::string> args;
@@ -284,6 +346,15 @@ QuantizerSpec parse_quantizer(const std::string& text) {
       q.negative_slope = static_cast<float>(number(text, val));
     } else if (key == "use_sigmoid") {
       if (number(text, val) != 0) throw_input("quantiser '{}': use_sigmoid is not supported", text);
+    } else if (key == "max_value") {
+      if (unquote(val) != "None") q.max_value = static_cast<float>(number(text, val));
+    } else if (key == "quadratic_approximation") {
+      q.quadratic_approximation = number(text, val) != 0;
+    } else if (key == "log2_rounding") {
+      const std::string r = unquote(val);
+      if (r != "rnd" && r != "floor")
+        throw_input("quantiser '{}': log2_rounding must be 'rnd' or 'floor'", text);
+      q.log2_floor = r == "floor";
     } else if (key == "use_01") {
       q.use_01 = number(text, val) != 0;
     } else if (key == "threshold") {
@@ -298,8 +369,10 @@ QuantizerSpec parse_quantizer(const std::string& text) {
   }
   if (q.alpha == AlphaMode::Auto || q.alpha == AlphaMode::AutoPo2) q.symmetric = true;  // as QKeras
   if (q.bits < 1 || q.bits > 32) throw_input("quantiser '{}': bits must be in 1..32", text);
-  if (q.kind == QuantizerKind::Relu && q.alpha != AlphaMode::None)
-    throw_input("quantiser '{}': quantized_relu has no alpha", text);
+  if ((q.kind == QuantizerKind::Relu || q.kind == QuantizerKind::Po2 || q.kind == QuantizerKind::ReluPo2) &&
+      q.alpha != AlphaMode::None)
+    throw_input("quantiser '{}': {} has no alpha", text, name);
+  if (q.max_value && *q.max_value < 0) throw_input("quantiser '{}': max_value must be >= 0", text);
   if (q.negative_slope < 0 ||
       (q.negative_slope > 0 && std::exp2(std::round(std::log2(q.negative_slope))) != q.negative_slope))
     throw_input("quantiser '{}': negative_slope must be 0 or a power of two", text);
@@ -332,6 +405,14 @@ std::string to_string(const QuantizerSpec& q) {
       return fmt::format("quantized_relu({},{}{}{})", q.bits, q.integer,
                          q.negative_slope != 0 ? fmt::format(",negative_slope={}", q.negative_slope) : "",
                          stochastic);
+    case QuantizerKind::Po2:
+    case QuantizerKind::ReluPo2:
+      return fmt::format("{}({}{}{}{}{}{})",
+                         q.kind == QuantizerKind::Po2 ? "quantized_po2" : "quantized_relu_po2", q.bits,
+                         q.max_value ? fmt::format(",max_value={}", *q.max_value) : "",
+                         q.negative_slope != 0 ? fmt::format(",negative_slope={}", q.negative_slope) : "",
+                         q.quadratic_approximation ? ",quadratic_approximation=1" : "",
+                         q.log2_floor ? ",log2_rounding='floor'" : "", stochastic);
     case QuantizerKind::Binary:
       return fmt::format("binary(use_01={}{}{})", q.use_01 ? 1 : 0, alpha, stochastic);
     case QuantizerKind::Ternary:

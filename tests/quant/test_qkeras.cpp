@@ -128,3 +128,41 @@ TEST(QKerasParse, RejectsBadText) {
 
 }  // namespace
 }  // namespace edgeq::quant
+
+namespace edgeq::quant {
+namespace {
+
+TEST(QKerasPo2, ExponentsRoundedAndClipped) {
+  // quantized_po2(4): no max_value -> exponent sign bit -> k = 4 - 1 - 1 = 2, exponents [-4, 3].
+  // 0.3: log2 = -1.74 -> -2; 5: 2.32 -> 2; 100 -> 3 (clipped); 0.001: -9.97 -> -4 (clipped); 0 -> 2^-4.
+  expect_values(run("quantized_po2(4)", {0.3f, -5.0f, 100.0f, 0.001f, 0.0f, 3.0f}),
+                {0.25f, -4.0f, 8.0f, 0.0625f, 0.0625f, 4.0f});
+  // max_value = 1: no exponent sign bit -> k = 3, exponents [-8, 7]; |x| capped at 1
+  expect_values(run("quantized_po2(4,1)", {5.0f, 0.01f, -0.01f}), {1.0f, 0.0078125f, -0.0078125f});
+  // floor of log2: 3 -> 2^1, 0.2 -> 2^-3
+  expect_values(run("quantized_po2(4,log2_rounding='floor')", {3.0f, 0.2f}), {2.0f, 0.125f});  // -2.32 -> -3
+  // quadratic approximation: exponent 2 * round(log2 sqrt|x|), max exponent 2 * floor(3 / 2) = 2 (then
+  // doubled)
+  expect_values(run("quantized_po2(4,quadratic_approximation=1)", {0.3f, 5.0f, 100.0f}),
+                {0.25f, 4.0f, 16.0f});
+}
+
+TEST(QKerasPo2, ReluPo2AndGradient) {
+  // quantized_relu_po2(4): k = 4 - 1 = 3, exponents [-8, 7]; a non-positive input gives 2^-8 (as QKeras)
+  std::vector<float> g;
+  expect_values(run("quantized_relu_po2(4)", {0.3f, -1.0f, 200.0f}, 1, 1, &g), {0.25f, 0.00390625f, 128.0f});
+  expect_values(g, {1.0f, 0.0f, 1.0f});
+  // max_value 2 caps both the value and the gradient
+  expect_values(run("quantized_relu_po2(4,2)", {5.0f, 1.5f}, 1, 1, &g), {2.0f, 2.0f});
+  expect_values(g, {0.0f, 1.0f});
+  // negative slope 0.25: -1 -> -(2^log2(0.25)) = -0.25, gradient 0.25
+  expect_values(run("quantized_relu_po2(4,None,0.25)", {-1.0f}, 1, 1, &g), {-0.25f});
+  expect_values(g, {0.25f});
+  const auto q = parse_quantizer("quantized_relu_po2(4,2,quadratic_approximation=1)");
+  EXPECT_EQ(to_string(parse_quantizer(to_string(q))), to_string(q));
+  EXPECT_THROW(parse_quantizer("quantized_po2(4,log2_rounding='ceil')"), Error);
+  EXPECT_THROW(parse_quantizer("quantized_po2(4,-1)"), Error);
+}
+
+}  // namespace
+}  // namespace edgeq::quant
