@@ -10,13 +10,15 @@
 #include "edgeq/core/error.hpp"
 #include "edgeq/data/event_file.hpp"
 #include "edgeq/graph/onnx_io.hpp"
+#include "edgeq/graph/passes.hpp"
+#include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/train/trainer.hpp"
 
 namespace edgeq::cli {
 
 namespace {
 struct TrainCommand {
-  std::string model, input_shape, train, val, out, run_dir, resume;
+  std::string model, init, qat, input_shape, train, val, out, run_dir, resume;
   int classes = 0;
   std::uint64_t init_seed = 1;
   train::TrainOptions options;
@@ -44,7 +46,23 @@ int run_train(const TrainCommand& c) {
                     ? static_cast<int>(probe.attribute_strings("class_names").size())
                     : 3;
   }
-  const graph::Graph initial = load_model(c.model, shape, classes, c.init_seed);
+  if (c.model.empty() == c.init.empty())
+    throw_input("give the model to train with --model or --init (not both)");
+  graph::Graph initial = load_model(c.model.empty() ? c.init : c.model, shape, classes, c.init_seed);
+  if (!c.qat.empty()) {
+    // Quantisation-aware training: BatchNorm folded into the convolutions first (their folded weights are
+    // what gets quantised), then QONNX quantisers per the configuration.
+    const auto config = quant::LayerQuantConfig::load(c.qat);
+    const int folded = graph::fold_batchnorm(initial);
+    const auto n = quant::insert_fake_quant(initial, config);
+    spdlog::info("QAT: {} BatchNorm folded; quantisers on {} weights, {} biases, {} results ({})", folded,
+                 n.weights, n.biases, n.results, c.qat);
+    initial.metadata["edgeq.qat"] = nlohmann::json{
+        {"config", c.qat},
+        {"weights", n.weights},
+        {"biases", n.biases},
+        {"results", n.results}}.dump();
+  }
   const auto r = train::train_classifier(initial, c.train, c.val, c.options, run_dir, !c.resume.empty());
   graph::save_onnx(r.model, c.out);
   const auto& best = r.history.at(r.best_epoch - 1);
@@ -70,7 +88,11 @@ void add_train_command(CLI::App& app, Action& action) {
   auto c = std::make_shared<TrainCommand>();
   auto& o = c->options;
   auto* cmd = app.add_subcommand("train", "Train a classifier on event files (LibTorch)");
-  cmd->add_option("--model", c->model, "Zoo model name or ONNX file")->required();
+  cmd->add_option("--model", c->model, "Zoo model name or ONNX file");
+  cmd->add_option("--init", c->init, "Trained float ONNX model to start from (e.g. for --qat)");
+  cmd->add_option(
+      "--qat", c->qat,
+      "Quantisation-aware training: per-layer quantisers (hls4ml-style YAML; docs/quantisation.md)");
   cmd->add_option("--input", c->input_shape, "Input shape CxHxW for zoo models (default: the data's)");
   cmd->add_option("--classes", c->classes,
                   "Classes for zoo models (default: the data's class names, else 3)");

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "edgeq/core/error.hpp"
+#include "edgeq/graph/op_registry.hpp"
 #include "torch_ops.hpp"
 
 namespace edgeq::train {
@@ -14,6 +15,8 @@ bool is_parameter_slot(const graph::Node& n, std::size_t slot) {
   if (op == "Conv") return slot == 1 || slot == 2;
   if (op == "Gemm" || op == "MatMul" || op == "Add" || op == "Mul") return true;
   if (op == "BatchNormalization") return slot == 1 || slot == 2;
+  // QONNX quantisers of weights (quant::insert_fake_quant): the float weight is the parameter
+  if (n.domain == graph::kQonnxDomain && (op == "Quant" || op == "BipolarQuant")) return slot == 0;
   return false;
 }
 }  // namespace

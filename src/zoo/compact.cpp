@@ -41,7 +41,7 @@ graph::Graph build_nunet_m(const ZooOptions& o) {
 
 graph::Graph build_jet_mlp(const ZooOptions& o) {
   GraphBuilder b("jet_mlp", o.seed);
-  auto x = b.input("input", {-1, o.input[0]});
+  auto x = b.input("fc1_input", {-1, o.input[0]});  // the Keras name of the hls4ml example's input layer
   x = b.relu(b.dense(x, 64, "fc1"), "relu1");
   x = b.relu(b.dense(x, 32, "fc2"), "relu2");
   x = b.relu(b.dense(x, 32, "fc3"), "relu3");

@@ -1,0 +1,122 @@
+// QONNX quantisers inserted per layer (quantisation-aware training graphs): the hls4ml jet MLP example, its
+// QONNX export round trip, and bad configurations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "edgeq/core/error.hpp"
+#include "edgeq/core/rng.hpp"
+#include "edgeq/graph/onnx_io.hpp"
+#include "edgeq/quant/fake_quant.hpp"
+#include "edgeq/runtime/executor.hpp"
+#include "edgeq/zoo/zoo.hpp"
+
+namespace edgeq::quant {
+namespace {
+
+const std::filesystem::path kJetConfig =
+    std::filesystem::path(EDGEQ_SHARED_DIR) / "data/hls4ml-example-models/config/qkeras_3layer_config.yml";
+
+graph::Graph jet_mlp() {
+  zoo::ZooOptions o;
+  o.classes = 5;
+  o.seed = 7;
+  return zoo::build("jet_mlp", o);
+}
+
+core::Tensor jet_inputs(std::uint64_t seed) {
+  core::Tensor x(core::DType::F32, {64, 16});
+  core::CounterRng rng(seed, 1, 0);
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.normal() * 2.0);
+  return x;
+}
+
+TEST(FakeQuant, JetMlpWithTheHls4mlPrecisionsRoundTripsThroughQonnx) {
+  if (!std::filesystem::exists(kJetConfig)) GTEST_SKIP() << "no ../shared data";
+  graph::Graph g = jet_mlp();
+  const auto count = insert_fake_quant(g, LayerQuantConfig::load(kJetConfig.string()));
+  EXPECT_EQ(count.weights, 4);
+  EXPECT_EQ(count.biases, 4);
+  EXPECT_EQ(count.results, 9);  // the input, four Gemm, three Relu and the softmax
+  // fc1's weights through ap_fixed<6,1> = quantized_bits(6,0): 6-bit signed codes of 2^-5 ([-1, 31/32])
+  const auto& fc1 = g.nodes[static_cast<std::size_t>(g.producer("fc1_float"))];
+  const auto& wq = g.nodes[static_cast<std::size_t>(g.producer(fc1.inputs[1]))];
+  EXPECT_EQ(wq.op_type, "Quant");
+  EXPECT_EQ(g.initializers.at(wq.inputs[1]).data<float>()[0], 1.0f / 32);
+  EXPECT_EQ(g.initializers.at(wq.inputs[3]).data<float>()[0], 6.0f);
+  EXPECT_EQ(wq.attr_int("signed", 0), 1);
+  EXPECT_EQ(wq.attr_int("narrow", 1), 0);
+  runtime::ExecutorOptions ref;
+  ref.backend = runtime::Backend::Reference;
+  const core::Tensor x = jet_inputs(3);
+  const auto y = runtime::Executor(g, ref).run({x})[0];
+  const graph::Graph back = graph::parse_onnx(graph::serialize_onnx(g), "jet_mlp.qonnx");
+  std::size_t quant_nodes = 0;
+  for (const auto& n : back.nodes) quant_nodes += n.op_type == "Quant";
+  EXPECT_EQ(quant_nodes, 17u);
+  const auto y_back = runtime::Executor(back, ref).run({x})[0];
+  for (std::int64_t i = 0; i < y.numel(); ++i) ASSERT_EQ(y.data<float>()[i], y_back.data<float>()[i]) << i;
+  // the fast backend (weights folded through their quantisers) computes the same relu1 grid values
+  const auto y_fast = runtime::Executor(back, {2, runtime::Backend::Auto}).run({x})[0];
+  for (std::int64_t i = 0; i < y.numel(); ++i)
+    EXPECT_NEAR(y.data<float>()[i], y_fast.data<float>()[i], 1e-3) << i;
+}
+
+TEST(FakeQuant, QuantisedWeightsAndActivationsLieOnTheirGrids) {
+  graph::Graph g = jet_mlp();
+  const auto cfg = LayerQuantConfig::parse(R"yaml(
+LayerName:
+  fc1:
+    Precision: {weight: "ap_fixed<6,1>"}  # quoted: a comma ends a flow-style entry
+  relu1:
+    Precision: {result: "quantized_relu(7,1)"}
+  fc2:
+    Precision: {weight: "quantized_bits(4,0,alpha='auto_po2')"
+}
+)yaml");
+  insert_fake_quant(g, cfg);
+  g.outputs = {"relu1"};
+  runtime::ExecutorOptions ref;
+  ref.backend = runtime::Backend::Reference;
+  const auto a = runtime::Executor(g, ref).run({jet_inputs(4)})[0];
+  for (const float v : a.span<float>()) {
+    EXPECT_EQ(v * 64.0f, std::round(v * 64.0f));  // step 2^(1-7)
+    EXPECT_GE(v, 0.0f);
+    EXPECT_LE(v, 2.0f - 1.0f / 64);
+  }
+  // fc2's per-channel power-of-two scales: [32, 1] for Gemm(transB) weights [32, 64]
+  bool found = false;
+  for (const auto& [name, t] : g.initializers)
+    if (name.find("fc2") != std::string::npos && name.find("_scale") != std::string::npos) {
+      found = true;
+      EXPECT_EQ(t.shape(), (core::Shape{32, 1}));
+      for (const float s : t.span<float>()) EXPECT_EQ(std::exp2(std::round(std::log2(s))), s);
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST(FakeQuant, RejectsUnknownLayersAndQuantisersWithoutQonnxForm) {
+  graph::Graph g = jet_mlp();
+  try {
+    insert_fake_quant(g, LayerQuantConfig::parse("LayerName:\n  fc9:\n    Precision: ap_fixed<8,3>"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fc9"), std::string::npos) << e.what();
+  }
+  try {
+    insert_fake_quant(
+        g, LayerQuantConfig::parse("LayerName:\n  fc2:\n    Precision: {weight: quantized_po2(4)}"));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fc2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(
+      insert_fake_quant(
+          g, LayerQuantConfig::parse(
+                 "LayerName:\n  relu1:\n    Precision: {result: \"quantized_bits(4,0,alpha='auto')\"}")),
+      Error);
+}
+
+}  // namespace
+}  // namespace edgeq::quant
