@@ -27,9 +27,23 @@ struct ModelOptions {
   bool json = false, force = false, no_normalise = false, reference = false;
 };
 
+bool is_qonnx_quant(const graph::Node& n) {
+  return n.domain == graph::kQonnxDomain && (n.op_type == "Quant" || n.op_type == "BipolarQuant");
+}
+
+/// Quantisation nodes (QDQ and QONNX): listed as the bits of the layers they serve, not as layers.
 bool is_qdq_node(const graph::Node& n) {
-  return n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
-                              n.op_type == "DynamicQuantizeLinear" || n.op_type == "Cast");
+  return is_qonnx_quant(n) ||
+         (n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
+                               n.op_type == "DynamicQuantizeLinear" || n.op_type == "Cast"));
+}
+
+/// Bit width of a QONNX quantiser (BipolarQuant: 1; Quant: its constant bitwidth input, else 0).
+int qonnx_bits(const graph::Graph& g, const graph::Node& q) {
+  if (q.op_type == "BipolarQuant") return 1;
+  if (q.inputs.size() < 4 || !g.is_initializer(q.inputs[3])) return 0;
+  const auto& b = g.initializers.at(q.inputs[3]);
+  return b.dtype() == core::DType::F32 && b.numel() >= 1 ? static_cast<int>(b.data<float>()[0]) : 0;
 }
 
 int dtype_bits(core::DType t) {
@@ -47,6 +61,15 @@ const core::Tensor* stored_parameter(const graph::Graph& g, const graph::Node& n
   return &g.initializers.at(dq.inputs[0]);
 }
 
+/// Bits of weight input i of n: a QONNX quantiser's bit width, else those of the stored type.
+int weight_bits(const graph::Graph& g, const graph::Node& n, std::size_t i) {
+  const auto* w = stored_parameter(g, n, i);
+  if (!w) return 0;
+  if (const int p = g.producer(n.inputs[i]); p >= 0 && is_qonnx_quant(g.nodes[static_cast<std::size_t>(p)]))
+    return qonnx_bits(g, g.nodes[static_cast<std::size_t>(p)]);
+  return dtype_bits(w->dtype());
+}
+
 /// Bits of the activation a node produces: those of the QuantizeLinear that reads it (directly or after a
 /// Relu/Clip), else of the value itself.
 int output_bits(const graph::Graph& g, const graph::Node& n) {
@@ -57,6 +80,7 @@ int output_bits(const graph::Graph& g, const graph::Node& n) {
       if (!m.inputs.empty() && m.inputs[0] == v) next = next ? nullptr : &m;
     if (!next) break;
     if (next->op_type == "QuantizeLinear") return dtype_bits(g.info(next->outputs[0]).dtype);
+    if (is_qonnx_quant(*next)) return qonnx_bits(g, *next);
     if (next->op_type != "Relu" && next->op_type != "Clip") break;
     v = next->outputs[0];
   }
@@ -80,13 +104,13 @@ int run_info(const ModelOptions& o) {
     params_total += params;
     const std::int64_t macs = graph::node_macs(g, n);
     total_macs += macs;
-    const auto* w = (n.op_type == "Conv" || n.op_type == "Gemm") ? stored_parameter(g, n, 1) : nullptr;
+    const bool weighted = n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul";
     layers.push_back({{"name", n.name},
                       {"op", n.op_type},
                       {"output_shape", g.info(n.outputs[0]).shape},
                       {"params", params},
                       {"macs", macs},
-                      {"weight_bits", w ? dtype_bits(w->dtype()) : 0},
+                      {"weight_bits", weighted ? weight_bits(g, n, 1) : 0},
                       {"output_bits", output_bits(g, n)}});
   }
   nlohmann::ordered_json j{{"model", g.name},
@@ -124,8 +148,11 @@ int run_info(const ModelOptions& o) {
              static_cast<double>(g.parameter_bytes()) / (1 << 20));
   if (j.contains("file_bytes"))
     fmt::print("size on disk: {:.3f} MB\n", static_cast<double>(j["file_bytes"].get<std::int64_t>()) / 1e6);
+  if (qdq_nodes && !j.contains("quantisation"))
+    fmt::print("{} quantisation nodes (QDQ / QONNX Quant) not listed; their bits are in the table\n",
+               qdq_nodes);
   if (j.contains("quantisation"))
-    fmt::print("quantisation: {} ({} QuantizeLinear/DequantizeLinear/Cast nodes not listed)\n",
+    fmt::print("quantisation: {} ({} QuantizeLinear/DequantizeLinear/Cast/Quant nodes not listed)\n",
                j["quantisation"].dump(), qdq_nodes);
   return 0;
 }

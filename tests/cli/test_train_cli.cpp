@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include "cli/run_edgeq.hpp"
 #include "test_util.hpp"
 #include "train/synthetic_events.hpp"
@@ -82,3 +84,39 @@ TEST_F(TrainCli, BadInputGivesOneLineAndExitTwo) {
       "cuda");
 }
 }  // namespace
+
+// Quantisation-aware training from a trained float model: the result is a QONNX model (Quant nodes) that
+// edgeq evaluates with the accuracy the trainer reported (the fake-quantised forward pass is what runs).
+TEST_F(TrainCli, QuantisationAwareTrainingWritesQonnx) {
+  const std::string fp32 = (dir_ / "f.onnx").string(), q = (dir_ / "q.onnx").string();
+  ASSERT_EQ(run_edgeq("-q train --model nunet_s " + data_args() +
+                      " --batch 16 --threads 2 --epochs 1 --out " + fp32)
+                .exit_code,
+            0);
+  std::ofstream(dir_ / "w4a4.yml")
+      << "Model:\n  Precision:\n    weight: quantized_bits(4,0,alpha='auto_po2')\n"
+         "LayerType:\n  Relu:\n    Precision:\n      result: quantized_relu(4,2)\n";
+  auto r = run_edgeq("-q train --init " + fp32 + " --qat " + (dir_ / "w4a4.yml").string() + " " +
+                     data_args() + " --batch 16 --threads 2 --epochs 1 --lr 0.001 --json --out " + q);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto summary = nlohmann::json::parse(r.output);
+  r = run_edgeq("info --json --model " + q);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(nlohmann::json::parse(r.output)["quantisation_nodes"].get<int>(), 4);
+  r = run_edgeq("eval --json --threads 2 --model " + q + " --data " + (dir_ / "val.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NEAR(nlohmann::json::parse(r.output)["accuracy"].get<double>(),
+              summary["val_accuracy"].get<double>(), 1.0 / 48 + 1e-12);
+  // bad configurations: one line naming the problem, exit 2, nothing written
+  const std::string out = " --out " + (dir_ / "bad.onnx").string();
+  std::ofstream(dir_ / "missing.yml") << "LayerName:\n  conv9:\n    Precision: ap_fixed<8,3>\n";
+  std::ofstream(dir_ / "unknown.yml") << "Model:\n  Precision:\n    weight: quantized_foo(4)\n";
+  std::ofstream(dir_ / "bits.yml") << "Model:\n  Precision:\n    weight: quantized_bits(40,0)\n";
+  expect_bad("train --init " + fp32 + " --qat " + (dir_ / "missing.yml").string() + " " + data_args() + out,
+             "conv9");
+  expect_bad("train --init " + fp32 + " --qat " + (dir_ / "unknown.yml").string() + " " + data_args() + out,
+             "quantized_foo");
+  expect_bad("train --init " + fp32 + " --qat " + (dir_ / "bits.yml").string() + " " + data_args() + out,
+             "bits");
+  expect_bad("train --init " + fp32 + " --model nunet_s " + data_args() + out, "--init");
+}
