@@ -14,6 +14,7 @@
 #include "edgeq/eval/evaluate.hpp"
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/op_registry.hpp"
+#include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
 
 namespace edgeq::cli {
@@ -24,7 +25,7 @@ struct ModelOptions {
   int classes = 3;
   std::uint64_t seed = 1;
   std::size_t threads = 1;
-  bool json = false, force = false, no_normalise = false, reference = false;
+  bool json = false, force = false, no_normalise = false, reference = false, to_qdq = false;
 };
 
 bool is_qonnx_quant(const graph::Node& n) {
@@ -188,7 +189,17 @@ int run_predict(const ModelOptions& o) {
 
 int run_convert(const ModelOptions& o) {
   core::check_output_path(o.out, o.force);
-  const graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
+  graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
+  if (o.to_qdq) {
+    const auto r = quant::qonnx_to_qdq(g);
+    if (r.weights + r.activations == 0)
+      throw_input("{}: no QONNX quantiser with a QDQ form (8-bit activations, <= 8-bit signed weights)",
+                  o.model);
+    spdlog::info(
+        "QDQ: {} weight and {} activation quantisers rewritten, {} Q/DQ pairs propagated, {} QONNX "
+        "quantisers kept",
+        r.weights, r.activations, r.propagated, r.kept);
+  }
   graph::save_onnx(g, o.out);
   spdlog::info("wrote {} (opset {})", o.out, graph::kExportOpset);
   return 0;
@@ -225,6 +236,10 @@ void add_model_commands(CLI::App& app, Action& action) {
         app.add_subcommand("convert", "Import an ONNX model (opset 7-21, QONNX) and write it as opset 13");
     cmd->add_option("--model", o->model, "ONNX file or zoo name")->required();
     cmd->add_option("--out", o->out, "Output ONNX file")->required();
+    cmd->add_flag(
+        "--to-qdq", o->to_qdq,
+        "Rewrite QONNX quantisers of a QAT model (8-bit activations, <= 8-bit weights) as QDQ for the "
+        "integer runtime and ONNX Runtime");
     cmd->add_flag("--force", o->force, "Overwrite the output");
     cmd->callback([o, &action] { action = [o] { return run_convert(*o); }; });
   }

@@ -107,6 +107,17 @@ TEST_F(TrainCli, QuantisationAwareTrainingWritesQonnx) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NEAR(nlohmann::json::parse(r.output)["accuracy"].get<double>(),
               summary["val_accuracy"].get<double>(), 1.0 / 48 + 1e-12);
+  // QDQ export: the 4-bit weights become int8 codes (the 4-bit activations stay QONNX Quant nodes)
+  const std::string qdq = (dir_ / "q.qdq.onnx").string();
+  r = run_edgeq("convert --to-qdq --model " + q + " --out " + qdq);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 weight and 0 activation"), std::string::npos) << r.output;
+  r = run_edgeq("eval --json --threads 2 --model " + qdq + " --data " + (dir_ / "val.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NEAR(nlohmann::json::parse(r.output)["accuracy"].get<double>(),
+              summary["val_accuracy"].get<double>(), 1.0 / 48 + 1e-12);
+  expect_bad("convert --to-qdq --model " + fp32 + " --out " + (dir_ / "bad.onnx").string(),
+             "no QONNX quantiser");
   // bad configurations: one line naming the problem, exit 2, nothing written
   const std::string out = " --out " + (dir_ / "bad.onnx").string();
   std::ofstream(dir_ / "missing.yml") << "LayerName:\n  conv9:\n    Precision: ap_fixed<8,3>\n";

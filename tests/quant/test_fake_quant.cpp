@@ -8,7 +8,10 @@
 #include "edgeq/core/error.hpp"
 #include "edgeq/core/rng.hpp"
 #include "edgeq/graph/onnx_io.hpp"
+#include "edgeq/graph/op_registry.hpp"
+#include "edgeq/graph/passes.hpp"
 #include "edgeq/quant/fake_quant.hpp"
+#include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
 #include "edgeq/zoo/zoo.hpp"
 
@@ -116,6 +119,50 @@ TEST(FakeQuant, RejectsUnknownLayersAndQuantisersWithoutQonnxForm) {
           g, LayerQuantConfig::parse(
                  "LayerName:\n  relu1:\n    Precision: {result: \"quantized_bits(4,0,alpha='auto')\"}")),
       Error);
+}
+
+}  // namespace
+}  // namespace edgeq::quant
+
+namespace edgeq::quant {
+namespace {
+
+// An int8 QAT graph (7-bit weights, 8-bit ReLU outputs) rewritten as QDQ runs on the integer kernels,
+// oneDNN's fast path included (7-bit codes are stored doubled, i.e. even), and agrees with the QONNX float
+// emulation up to the integer requantisation's rounding.
+TEST(QonnxToQdq, Int8QatGraphRunsOnTheIntegerRuntime) {
+  zoo::ZooOptions o;
+  o.input = {3, 64, 64};
+  graph::Graph g = zoo::build("nunet_s", o);
+  graph::fold_batchnorm(g);
+  insert_fake_quant(
+      g, LayerQuantConfig::parse("Model:\n  Precision:\n    weight: quantized_bits(7,0,alpha='auto')\n"
+                                 "LayerType:\n  Relu:\n    Precision:\n      result: quantized_relu(8,3)\n"));
+  graph::Graph qdq = g;
+  const auto r = qonnx_to_qdq(qdq);
+  EXPECT_EQ(r.weights, 5);
+  EXPECT_EQ(r.activations, 4);
+  EXPECT_GE(r.propagated, 3);  // the max pools and the flatten
+  EXPECT_EQ(r.kept, 0);
+  for (const auto& n : qdq.nodes) EXPECT_NE(n.domain, graph::kQonnxDomain) << n.name;
+  core::Tensor x(core::DType::F32, {8, 3, 64, 64});
+  core::CounterRng rng(9, 2, 0);
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.normal());
+  runtime::ExecutorOptions ref;
+  ref.backend = runtime::Backend::Reference;
+  const auto y_qonnx = runtime::Executor(g, ref).run({x})[0];
+  runtime::Executor fast(qdq, {2, runtime::Backend::Auto});
+  const auto y_qdq = fast.run({x})[0];
+  int qconv_fast = 0;
+  const auto backends = fast.kernel_backends();
+  for (std::size_t i = 0; i < backends.size(); ++i)
+    qconv_fast +=
+        i < fast.graph().nodes.size() && fast.graph().nodes[i].op_type == "QConv" && backends[i] == "onednn";
+  EXPECT_GE(qconv_fast, 3) << "integer convolutions on oneDNN";
+  double worst = 0;
+  for (std::int64_t i = 0; i < y_qonnx.numel(); ++i)
+    worst = std::max(worst, static_cast<double>(std::abs(y_qonnx.data<float>()[i] - y_qdq.data<float>()[i])));
+  EXPECT_LT(worst, 0.05) << "softmax outputs of the QONNX and the QDQ model";
 }
 
 }  // namespace
