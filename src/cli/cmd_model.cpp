@@ -8,12 +8,15 @@
 
 #include "edgeq/cli/commands.hpp"
 #include "edgeq/cli/model_source.hpp"
+#include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/atomic_file.hpp"
 #include "edgeq/core/error.hpp"
 #include "edgeq/core/npy.hpp"
 #include "edgeq/eval/evaluate.hpp"
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/op_registry.hpp"
+#include "edgeq/graph/passes.hpp"
+#include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
 
@@ -21,18 +24,20 @@ namespace edgeq::cli {
 
 namespace {
 struct ModelOptions {
-  std::string model, input_shape, input, out;
+  std::string model, input_shape, input, out, fixed_point;
   int classes = 3;
   std::uint64_t seed = 1;
   std::size_t threads = 1;
   bool json = false, force = false, no_normalise = false, reference = false, to_qdq = false;
 };
 
+/// QONNX Quant / BipolarQuant and edgeq's ApFixed: quantisers whose bit width is an attribute or input.
 bool is_qonnx_quant(const graph::Node& n) {
-  return n.domain == graph::kQonnxDomain && (n.op_type == "Quant" || n.op_type == "BipolarQuant");
+  return (n.domain == graph::kQonnxDomain && (n.op_type == "Quant" || n.op_type == "BipolarQuant")) ||
+         (n.domain == graph::kEdgeqDomain && n.op_type == "ApFixed");
 }
 
-/// Quantisation nodes (QDQ and QONNX): listed as the bits of the layers they serve, not as layers.
+/// Quantisation nodes (QDQ, QONNX, ApFixed): listed as the bits of the layers they serve, not as layers.
 bool is_qdq_node(const graph::Node& n) {
   return is_qonnx_quant(n) ||
          (n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
@@ -42,6 +47,7 @@ bool is_qdq_node(const graph::Node& n) {
 /// Bit width of a QONNX quantiser (BipolarQuant: 1; Quant: its constant bitwidth input, else 0).
 int qonnx_bits(const graph::Graph& g, const graph::Node& q) {
   if (q.op_type == "BipolarQuant") return 1;
+  if (q.op_type == "ApFixed") return core::parse_ap_fixed(q.attr_string("type", "")).width;
   if (q.inputs.size() < 4 || !g.is_initializer(q.inputs[3])) return 0;
   const auto& b = g.initializers.at(q.inputs[3]);
   return b.dtype() == core::DType::F32 && b.numel() >= 1 ? static_cast<int>(b.data<float>()[0]) : 0;
@@ -190,6 +196,15 @@ int run_predict(const ModelOptions& o) {
 int run_convert(const ModelOptions& o) {
   core::check_output_path(o.out, o.force);
   graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
+  if (!o.fixed_point.empty()) {
+    const auto config = quant::LayerQuantConfig::load(o.fixed_point);
+    const int folded = graph::fold_batchnorm(g);
+    quant::FakeQuantOptions fq;
+    fq.fixed_point = true;
+    const auto n = quant::insert_fake_quant(g, config, fq);
+    spdlog::info("fixed point ({}): {} BatchNorm folded; {} weight, {} bias and {} result types applied",
+                 o.fixed_point, folded, n.weights, n.biases, n.results);
+  }
   if (o.to_qdq) {
     const auto r = quant::qonnx_to_qdq(g);
     if (r.weights + r.activations == 0)
@@ -240,6 +255,9 @@ void add_model_commands(CLI::App& app, Action& action) {
         "--to-qdq", o->to_qdq,
         "Rewrite QONNX quantisers of a QAT model (8-bit activations, <= 8-bit weights) as QDQ for the "
         "integer runtime and ONNX Runtime");
+    cmd->add_option("--fixed-point", o->fixed_point,
+                    "Apply an hls4ml-style precision configuration (YAML) with the firmware's fixed-point "
+                    "semantics (ap_fixed quantisation and overflow modes) to a float model");
     cmd->add_flag("--force", o->force, "Overwrite the output");
     cmd->callback([o, &action] { action = [o] { return run_convert(*o); }; });
   }

@@ -95,11 +95,12 @@ class Exporter {
     auto* op = m.add_opset_import();
     op->set_domain("");
     op->set_version(kExportOpset);
-    bool qonnx = false;
-    for (const auto& n : g_.nodes) qonnx |= n.domain == kQonnxDomain;
-    if (qonnx) {
+    for (const char* domain : {kQonnxDomain, kEdgeqDomain}) {
+      bool used = false;
+      for (const auto& n : g_.nodes) used |= n.domain == domain;
+      if (!used) continue;
       auto* q = m.add_opset_import();
-      q->set_domain(kQonnxDomain);
+      q->set_domain(domain);
       q->set_version(1);
     }
     for (const auto& [k, v] : g_.metadata) {

@@ -191,6 +191,7 @@ std::string canonical_domain(const std::string& d, const std::string& where) {
   if (d.empty() || d == "ai.onnx") return "";
   if (d == "qonnx.custom_op.general" || d == "finn.custom_op.general" || d == "onnx.brevitas" || d == "finn")
     return kQonnxDomain;
+  if (d == kEdgeqDomain) return kEdgeqDomain;  // edgeq's own ops (ApFixed) in files edgeq wrote
   throw_input("{}: operator domain '{}' is not supported", where, d);
 }
 

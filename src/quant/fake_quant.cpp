@@ -46,11 +46,18 @@ ChannelAxis channel_axis(const graph::Node& n, const Tensor& w) {
 
 class Inserter {
  public:
-  explicit Inserter(graph::Graph& g) : g_(g) {}
+  Inserter(graph::Graph& g, bool fixed_point) : g_(g), fixed_point_(fixed_point) {}
 
   /// Node reading `x` and writing `y` for the quantiser q; `w` (a constant, may be null) fits auto scales.
   graph::Node make(const QuantizerSpec& q, const std::string& layer, const std::string& x,
                    const std::string& y, const graph::Node* owner, const Tensor* w) {
+    if (fixed_point_ && q.ap_type)
+      return graph::Node{fmt::format("{}_fixed{}", x, counter_++),
+                         "ApFixed",
+                         graph::kEdgeqDomain,
+                         {x},
+                         {y},
+                         {{"type", q.ap_type->str()}}};
     if (q.kind == QuantizerKind::Po2 || q.kind == QuantizerKind::ReluPo2 || q.negative_slope != 0 || q.use_01)
       throw_input("quantisation config, layer '{}': {} has no QONNX Quant form", layer, to_string(q));
     const bool autoscale = q.alpha == AlphaMode::Auto || q.alpha == AlphaMode::AutoPo2;
@@ -74,6 +81,7 @@ class Inserter {
     }
     const std::string base = fmt::format("{}_q{}", x, counter_++);
     g_.initializers[base + "_scale"] = scale;
+    for (const char* p : {"_scale", "_zero", "_bits"}) g_.non_parameters.insert(base + p);  // not trained
     const bool bipolar =
         q.kind == QuantizerKind::Binary || (q.kind == QuantizerKind::Bits && q.bits == 1 && q.keep_negative);
     graph::Node n{base, bipolar ? "BipolarQuant" : "Quant", graph::kQonnxDomain, {x, base + "_scale"}, {y},
@@ -99,12 +107,14 @@ class Inserter {
 
  private:
   graph::Graph& g_;
+  bool fixed_point_;
   int counter_ = 0;
 };
 
 }  // namespace
 
-FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config) {
+FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config,
+                                 const FakeQuantOptions& options) {
   std::set<std::string> known(g.inputs.begin(), g.inputs.end());
   for (const auto& n : g.nodes) known.insert(n.name);
   const auto named = config.layer_names();
@@ -112,7 +122,7 @@ FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config
     if (!known.count(name)) throw_input("quantisation config: layer '{}' is not in the model", name);
   const std::set<std::string> named_set(named.begin(), named.end());
 
-  Inserter ins(g);
+  Inserter ins(g, options.fixed_point);
   FakeQuantCount count;
   std::vector<graph::Node> out;
   std::map<std::string, std::string> renamed;  // value -> its quantised replacement (for later readers)

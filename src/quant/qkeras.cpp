@@ -380,7 +380,7 @@ QuantizerSpec parse_quantizer(const std::string& text) {
 }
 
 QuantizerSpec quantizer_from_ap_type(const std::string& text) {
-  const ApFixed a = parse_ap_fixed(text);
+  const core::ApFixed a = core::parse_ap_fixed(text);
   if (a.width > 32) throw_input("precision '{}': quantisers take at most 32 bits", text);
   QuantizerSpec q;
   q.kind = QuantizerKind::Bits;

@@ -1,6 +1,8 @@
 // edgeq info / predict / convert / zoo export: outputs and bad input (one error line, exit 2, no file left).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -49,6 +51,34 @@ TEST(ModelCli, ZooExportPredictConvertRoundTrip) {
   ASSERT_EQ(run_edgeq("-q convert --model " + model + " --out " + (dir / "c.onnx").string()).exit_code, 0);
   EXPECT_EQ(graph::load_onnx(dir / "c.onnx").parameter_count(),
             16 * 64 + 64 + 64 * 32 + 32 + 32 * 32 + 32 + 32 * 5 + 5);
+}
+
+// The hls4ml example's precisions applied with the firmware's fixed-point semantics: a model edgeq runs,
+// whose logits lie on the output type's grid (ap_fixed<16,6>: steps of 2^-10).
+TEST(ModelCli, ConvertAppliesHls4mlFixedPointTypes) {
+  const auto config =
+      std::filesystem::path(EDGEQ_SHARED_DIR) / "data/hls4ml-example-models/config/qkeras_3layer_config.yml";
+  if (!std::filesystem::exists(config)) GTEST_SKIP() << "no ../shared data";
+  TempDir dir;
+  const auto model = (dir / "jet.onnx").string(), fixed = (dir / "jet.fixed.onnx").string();
+  ASSERT_EQ(run_edgeq("-q zoo export jet_mlp --classes 5 --seed 3 --out " + model).exit_code, 0);
+  auto r = run_edgeq("convert --model " + model + " --fixed-point " + config.string() + " --out " + fixed);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("4 weight, 4 bias and 9 result types"), std::string::npos) << r.output;
+  core::Tensor x(core::DType::F32, {4, 16});
+  for (std::size_t i = 0; i < 64; ++i) x.span<float>()[i] = static_cast<float>(i % 7) * 0.37f - 1.0f;
+  core::write_npy(dir / "x.npy", x);
+  r = run_edgeq("-q predict --model " + fixed + " --input " + (dir / "x.npy").string() + " --out " +
+                (dir / "y.npy").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const core::Tensor y = core::read_npy(dir / "y.npy");  // kept alive while its span is read
+  for (const float v : y.span<float>()) EXPECT_EQ(v * 1024.0f, std::floor(v * 1024.0f));
+  std::ofstream(dir / "bad.yml") << "LayerName:\n  dense_7:\n    Precision: ap_fixed<8,3>\n";
+  r = run_edgeq("convert --model " + model + " --fixed-point " + (dir / "bad.yml").string() + " --out " +
+                (dir / "bad.onnx").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("dense_7"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.onnx"));
 }
 
 TEST(ModelCli, BadModelsAndInputs) {

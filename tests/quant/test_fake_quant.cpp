@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/error.hpp"
 #include "edgeq/core/rng.hpp"
 #include "edgeq/graph/onnx_io.hpp"
@@ -163,6 +164,63 @@ TEST(QonnxToQdq, Int8QatGraphRunsOnTheIntegerRuntime) {
   for (std::int64_t i = 0; i < y_qonnx.numel(); ++i)
     worst = std::max(worst, static_cast<double>(std::abs(y_qonnx.data<float>()[i] - y_qdq.data<float>()[i])));
   EXPECT_LT(worst, 0.05) << "softmax outputs of the QONNX and the QDQ model";
+}
+
+}  // namespace
+}  // namespace edgeq::quant
+
+namespace edgeq::quant {
+namespace {
+
+// Deployment semantics of the hls4ml example: every value assigned to its ap_fixed type with the type's
+// modes (default truncation and wrap-around; relu outputs AP_RND_CONV / AP_SAT), weights included. Checked
+// against the same arithmetic written out layer by layer (core::ApFixed as the type, exact sums).
+TEST(FakeQuant, FixedPointModeEmulatesTheFirmwareAssignments) {
+  if (!std::filesystem::exists(kJetConfig)) GTEST_SKIP() << "no ../shared data";
+  const graph::Graph float_model = jet_mlp();
+  graph::Graph g = float_model;
+  FakeQuantOptions fixed;
+  fixed.fixed_point = true;
+  const auto count = insert_fake_quant(g, LayerQuantConfig::load(kJetConfig.string()), fixed);
+  EXPECT_EQ(count.weights + count.biases + count.results, 17);
+  for (const auto& n : g.nodes) EXPECT_NE(n.op_type, "Quant") << n.name;
+  g.outputs = {"output"};  // the logits, after their ap_fixed<16,6>
+  const core::Tensor x = jet_inputs(5);
+  runtime::ExecutorOptions ref;
+  ref.backend = runtime::Backend::Reference;
+  const auto logits = runtime::Executor(g, ref).run({x})[0];
+  // ... and through an ONNX file (edgeq's ApFixed op in domain ai.edgeq)
+  const auto reloaded = graph::parse_onnx(graph::serialize_onnx(g), "fixed");
+  const auto logits_file = runtime::Executor(reloaded, ref).run({x})[0];
+
+  const auto t16 = core::parse_ap_fixed("ap_fixed<16,6>"), t6 = core::parse_ap_fixed("ap_fixed<6,1>"),
+             t7 = core::parse_ap_fixed("ap_fixed<7,1,AP_RND_CONV,AP_SAT>");
+  const auto dense = [&](const std::string& layer, const std::vector<double>& in, bool relu) {
+    const auto& n = float_model.nodes[static_cast<std::size_t>(float_model.producer(layer))];
+    const auto& w = float_model.initializers.at(n.inputs[1]);  // [out, in] (transB)
+    const auto& b = float_model.initializers.at(n.inputs[2]);
+    std::vector<double> out(static_cast<std::size_t>(w.shape()[0]));
+    for (std::size_t o = 0; o < out.size(); ++o) {
+      double z = t6.cast(b.data<float>()[o]);
+      for (std::size_t i = 0; i < in.size(); ++i) z += t6.cast(w.data<float>()[o * in.size() + i]) * in[i];
+      z = t16.cast(z);  // the Dense result (Model default precision)
+      out[o] = relu ? t7.cast(std::max(z, 0.0)) : z;
+    }
+    return out;
+  };
+  std::int64_t differ = 0;
+  for (std::int64_t s = 0; s < x.shape()[0]; ++s) {
+    std::vector<double> h(16);
+    for (std::size_t i = 0; i < 16; ++i)
+      h[i] = t16.cast(x.data<float>()[s * 16 + static_cast<std::int64_t>(i)]);
+    h = dense("output", dense("fc3", dense("fc2", dense("fc1", h, true), true), true), false);
+    for (std::size_t k = 0; k < h.size(); ++k) {
+      const auto at = s * 5 + static_cast<std::int64_t>(k);
+      differ += logits.data<float>()[at] != static_cast<float>(h[k]);
+      differ += logits_file.data<float>()[at] != static_cast<float>(h[k]);
+    }
+  }
+  EXPECT_EQ(differ, 0);
 }
 
 }  // namespace

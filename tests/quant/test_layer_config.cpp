@@ -22,8 +22,8 @@ TEST(LayerQuantConfig, ReadsTheHls4mlExample) {
   EXPECT_EQ(fc1.result->bits, 16);
   EXPECT_EQ(fc1.result->integer, 5);
   ASSERT_TRUE(fc1.weight->ap_type);
-  EXPECT_EQ(fc1.weight->ap_type->rounding, ApRounding::Trn);
-  EXPECT_EQ(fc1.weight->ap_type->overflow, ApOverflow::Wrap);
+  EXPECT_EQ(fc1.weight->ap_type->rounding, core::ApRounding::Trn);
+  EXPECT_EQ(fc1.weight->ap_type->overflow, core::ApOverflow::Wrap);
   // relu1: 7-bit outputs with rounding and saturation modes recorded for fixed-point inference
   const auto relu1 = c.for_layer("relu1", "Activation");
   ASSERT_TRUE(relu1.result);

@@ -1,7 +1,9 @@
-// QONNX Quant and BipolarQuant in float emulation (see graph/ops/quant.cpp for the formulas). Scale, zero
+// QONNX Quant and BipolarQuant in float emulation, and edgeq's ApFixed (hls4ml fixed-point assignment), see
+// graph/ops/quant.cpp for the formulas. Scale, zero
 // point and bit width broadcast against x (per-tensor or per-channel).
 #include <cmath>
 
+#include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/op_registry.hpp"
 #include "reference.hpp"
@@ -57,6 +59,13 @@ void quant(KernelContext& c) {
   }
 }
 
+void ap_fixed(KernelContext& c) {
+  const core::ApFixed t = core::parse_ap_fixed(c.node.attr_string("type", ""));  // validated at load
+  const float* xp = c.inputs[0]->data<float>();
+  float* yp = c.outputs[0]->data<float>();
+  for (std::int64_t i = 0; i < c.inputs[0]->numel(); ++i) yp[i] = static_cast<float>(t.cast(xp[i]));
+}
+
 void bipolar_quant(KernelContext& c) {
   const Tensor& x = *c.inputs[0];
   const float* xp = x.data<float>();
@@ -67,7 +76,9 @@ void bipolar_quant(KernelContext& c) {
 }  // namespace
 
 std::vector<Entry> quant_kernels() {
-  return {{"Quant", graph::kQonnxDomain, quant}, {"BipolarQuant", graph::kQonnxDomain, bipolar_quant}};
+  return {{"Quant", graph::kQonnxDomain, quant},
+          {"BipolarQuant", graph::kQonnxDomain, bipolar_quant},
+          {"ApFixed", graph::kEdgeqDomain, ap_fixed}};
 }
 
 }  // namespace edgeq::runtime::reference

@@ -21,6 +21,14 @@
 
 namespace edgeq::quant {
 
+struct FakeQuantOptions {
+  /// Deployment semantics instead of training: quantisers made from hls4ml types (ap_fixed<W,I,Q,O>) become
+  /// edgeq ApFixed nodes with the type's quantisation and overflow modes (default truncation and wrap-around,
+  /// as the firmware assigns values), weights included; QKeras-text quantisers stay Quant nodes. Layer
+  /// accumulators are not modelled (the float layer computes the exact sum; hls4ml's accum_t may wrap).
+  bool fixed_point = false;
+};
+
 struct FakeQuantCount {
   int weights = 0, biases = 0, results = 0;
 };
@@ -31,6 +39,7 @@ struct FakeQuantCount {
 /// its result quantiser too, as hls4ml's input layer). Throws Error(BadInput) naming the layer when the
 /// config names a layer that is not in the graph, or asks for a quantiser with no QONNX form. Shapes
 /// re-inferred.
-FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config);
+FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config,
+                                 const FakeQuantOptions& options = {});
 
 }  // namespace edgeq::quant

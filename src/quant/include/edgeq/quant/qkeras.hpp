@@ -35,8 +35,8 @@
 #include <span>
 #include <string>
 
+#include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/rng.hpp"
-#include "edgeq/quant/ap_fixed.hpp"
 
 namespace edgeq::quant {
 
@@ -59,8 +59,8 @@ struct QuantizerSpec {
   bool use_01 = false;                   ///< binary
   bool stochastic_rounding = false;      ///< training only: round up with probability frac(x * m / m_i)
   /// Set when made from an hls4ml type: the deployed fixed-point format with its quantisation and overflow
-  /// modes (quant/ap_fixed.hpp), for fixed-point inference.
-  std::optional<ApFixed> ap_type;
+  /// modes (core/ap_fixed.hpp), for fixed-point inference.
+  std::optional<core::ApFixed> ap_type;
 };
 
 /// Parses a QKeras quantiser string as written in QKeras configs and hls4ml/AutoQKeras YAML, e.g.

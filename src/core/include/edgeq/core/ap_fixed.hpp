@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-namespace edgeq::quant {
+namespace edgeq::core {
 
 enum class ApRounding { Trn, TrnZero, Rnd, RndZero, RndMinInf, RndInf, RndConv };
 enum class ApOverflow { Wrap, Sat, SatZero, SatSym };
@@ -42,4 +42,4 @@ struct ApFixed {
 /// text for malformed types, unknown or unsupported modes, W outside 1..48.
 ApFixed parse_ap_fixed(const std::string& text);
 
-}  // namespace edgeq::quant
+}  // namespace edgeq::core

@@ -2,10 +2,10 @@
 // "Quantization Modes" and "Overflow Modes") and values worked out by hand from the mode definitions.
 #include <gtest/gtest.h>
 
+#include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/error.hpp"
-#include "edgeq/quant/ap_fixed.hpp"
 
-namespace edgeq::quant {
+namespace edgeq::core {
 namespace {
 
 double cast(const std::string& type, double x) {
@@ -88,4 +88,4 @@ TEST(ApFixed, RejectsBadTypes) {
 }
 
 }  // namespace
-}  // namespace edgeq::quant
+}  // namespace edgeq::core

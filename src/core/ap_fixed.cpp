@@ -1,4 +1,4 @@
-#include "edgeq/quant/ap_fixed.hpp"
+#include "edgeq/core/ap_fixed.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 
 #include "edgeq/core/error.hpp"
 
-namespace edgeq::quant {
+namespace edgeq::core {
 
 namespace {
 
@@ -187,4 +187,4 @@ ApFixed parse_ap_fixed(const std::string& text) {
   return a;
 }
 
-}  // namespace edgeq::quant
+}  // namespace edgeq::core
