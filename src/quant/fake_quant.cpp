@@ -117,6 +117,10 @@ FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config
                                  const FakeQuantOptions& options) {
   std::set<std::string> known(g.inputs.begin(), g.inputs.end());
   for (const auto& n : g.nodes) known.insert(n.name);
+  for (const auto& n : g.nodes)
+    if ((n.domain == graph::kQonnxDomain || n.domain == graph::kEdgeqDomain ||
+         n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear"))
+      throw_input("the model already has quantisation nodes ({}); start from the float model", n.describe());
   const auto named = config.layer_names();
   for (const auto& name : named)
     if (!known.count(name)) throw_input("quantisation config: layer '{}' is not in the model", name);

@@ -101,6 +101,10 @@ LayerName:
 }
 
 TEST(FakeQuant, RejectsUnknownLayersAndQuantisersWithoutQonnxForm) {
+  graph::Graph quantised = jet_mlp();
+  insert_fake_quant(quantised, LayerQuantConfig::parse("Model:\n  Precision: ap_fixed<8,3>\n"));
+  EXPECT_THROW(insert_fake_quant(quantised, LayerQuantConfig::parse("Model:\n  Precision: ap_fixed<8,3>\n")),
+               Error);  // quantisers on quantisers
   graph::Graph g = jet_mlp();
   try {
     insert_fake_quant(g, LayerQuantConfig::parse("LayerName:\n  fc9:\n    Precision: ap_fixed<8,3>"));
