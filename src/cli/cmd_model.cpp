@@ -15,7 +15,6 @@
 #include "edgeq/eval/evaluate.hpp"
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/op_registry.hpp"
-#include "edgeq/graph/passes.hpp"
 #include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
@@ -198,12 +197,11 @@ int run_convert(const ModelOptions& o) {
   graph::Graph g = load_model(o.model, o.input_shape, o.classes, o.seed);
   if (!o.fixed_point.empty()) {
     const auto config = quant::LayerQuantConfig::load(o.fixed_point);
-    const int folded = graph::fold_batchnorm(g);
     quant::FakeQuantOptions fq;
     fq.fixed_point = true;
     const auto n = quant::insert_fake_quant(g, config, fq);
     spdlog::info("fixed point ({}): {} BatchNorm folded; {} weight, {} bias and {} result types applied",
-                 o.fixed_point, folded, n.weights, n.biases, n.results);
+                 o.fixed_point, n.folded_batchnorms, n.weights, n.biases, n.results);
   }
   if (o.to_qdq) {
     const auto r = quant::qonnx_to_qdq(g);

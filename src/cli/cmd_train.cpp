@@ -10,7 +10,6 @@
 #include "edgeq/core/error.hpp"
 #include "edgeq/data/event_file.hpp"
 #include "edgeq/graph/onnx_io.hpp"
-#include "edgeq/graph/passes.hpp"
 #include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/train/trainer.hpp"
 
@@ -50,13 +49,10 @@ int run_train(const TrainCommand& c) {
     throw_input("give the model to train with --model or --init (not both)");
   graph::Graph initial = load_model(c.model.empty() ? c.init : c.model, shape, classes, c.init_seed);
   if (!c.qat.empty()) {
-    // Quantisation-aware training: BatchNorm folded into the convolutions first (their folded weights are
-    // what gets quantised), then QONNX quantisers per the configuration.
-    const auto config = quant::LayerQuantConfig::load(c.qat);
-    const int folded = graph::fold_batchnorm(initial);
-    const auto n = quant::insert_fake_quant(initial, config);
-    spdlog::info("QAT: {} BatchNorm folded; quantisers on {} weights, {} biases, {} results ({})", folded,
-                 n.weights, n.biases, n.results, c.qat);
+    // Quantisation-aware training: QONNX quantisers per the configuration (BatchNorm folded first).
+    const auto n = quant::insert_fake_quant(initial, quant::LayerQuantConfig::load(c.qat));
+    spdlog::info("QAT: {} BatchNorm folded; quantisers on {} weights, {} biases, {} results ({})",
+                 n.folded_batchnorms, n.weights, n.biases, n.results, c.qat);
     initial.metadata["edgeq.qat"] = nlohmann::json{
         {"config", c.qat},
         {"weights", n.weights},

@@ -7,6 +7,7 @@
 
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/op_registry.hpp"
+#include "edgeq/graph/passes.hpp"
 
 namespace edgeq::quant {
 
@@ -121,13 +122,14 @@ FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config
     if ((n.domain == graph::kQonnxDomain || n.domain == graph::kEdgeqDomain ||
          n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear"))
       throw_input("the model already has quantisation nodes ({}); start from the float model", n.describe());
+  FakeQuantCount count;
+  count.folded_batchnorms = graph::fold_batchnorm(g);  // the folded weights are what gets quantised
   const auto named = config.layer_names();
   for (const auto& name : named)
     if (!known.count(name)) throw_input("quantisation config: layer '{}' is not in the model", name);
   const std::set<std::string> named_set(named.begin(), named.end());
 
   Inserter ins(g, options.fixed_point);
-  FakeQuantCount count;
   std::vector<graph::Node> out;
   std::map<std::string, std::string> renamed;  // value -> its quantised replacement (for later readers)
   const auto reads = [&](graph::Node& n) {

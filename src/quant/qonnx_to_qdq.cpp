@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 
 #include "edgeq/graph/op_registry.hpp"
 #include "edgeq/graph/passes.hpp"
+#include "edgeq/graph/qonnx.hpp"
 
 namespace edgeq::quant {
 
@@ -84,8 +86,7 @@ class Converter {
       if (!z || !b || b->numel() != 1 || !all_zero(*z) || n.attr_int("signed", 1) == 0) return false;
       const double bits = b->data<float>()[0];
       if (bits < 2 || bits > 8 || bits != std::floor(bits)) return false;
-      lo = -std::exp2(bits - 1) + (n.attr_int("narrow", 0) ? 1 : 0);
-      hi = std::exp2(bits - 1) - 1;
+      std::tie(lo, hi) = graph::qonnx_code_range(bits, true, n.attr_int("narrow", 0) != 0);
       if (n.attr_string("rounding_mode", "ROUND") != "ROUND") return false;
     }
     const std::int64_t axis = scale_axis(*s, w->shape());

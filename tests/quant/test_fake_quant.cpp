@@ -10,7 +10,6 @@
 #include "edgeq/core/rng.hpp"
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/op_registry.hpp"
-#include "edgeq/graph/passes.hpp"
 #include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
@@ -139,7 +138,6 @@ TEST(QonnxToQdq, Int8QatGraphRunsOnTheIntegerRuntime) {
   zoo::ZooOptions o;
   o.input = {3, 64, 64};
   graph::Graph g = zoo::build("nunet_s", o);
-  graph::fold_batchnorm(g);
   insert_fake_quant(
       g, LayerQuantConfig::parse("Model:\n  Precision:\n    weight: quantized_bits(7,0,alpha='auto')\n"
                                  "LayerType:\n  Relu:\n    Precision:\n      result: quantized_relu(8,3)\n"));

@@ -18,31 +18,23 @@ namespace {
 
 using v8f = float __attribute__((vector_size(32)));
 
-/// Taps k in [0, taps) of one axis with base + k * dilation < limit.
-std::int64_t taps_below(std::int64_t base, std::int64_t dilation, std::int64_t limit, std::int64_t taps) {
-  const std::int64_t a = limit - base;
-  const std::int64_t n = a >= 0 ? (a + dilation - 1) / dilation : -(-a / dilation);
-  return std::clamp<std::int64_t>(n, 0, taps);
-}
-
-/// One output row (all ox) of one channel block: the window walk of graph::for_each_window_tap with its
-/// bounds computed per axis, B / 8 vectors of eight lanes.
+/// One output row (all ox) of one channel block: the window of graph::axis_taps (the reference's window
+/// walk), B / 8 vectors of eight lanes.
 template <int B, bool kMax>
 __attribute__((always_inline)) inline void pool_row(const graph::Window2d& w, bool include_pad,
                                                     std::int64_t h, std::int64_t wd, const float* in,
                                                     float* out, std::int64_t oy) {
   constexpr int V = B / 8;
   const std::int64_t by = oy * w.sh - w.pad_top;
-  const std::int64_t y0 = taps_below(by, w.dh, 0, w.kh), y1 = taps_below(by, w.dh, h, w.kh);
-  const std::int64_t wy = taps_below(by, w.dh, h + w.pad_bottom, w.kh);
+  const graph::AxisTaps ty = graph::axis_taps(by, w.dh, w.kh, h, w.pad_bottom);
   for (std::int64_t ox = 0; ox < w.out_w; ++ox) {
     const std::int64_t bx = ox * w.sw - w.pad_left;
-    const std::int64_t x0 = taps_below(bx, w.dw, 0, w.kw), x1 = taps_below(bx, w.dw, wd, w.kw);
+    const graph::AxisTaps tx = graph::axis_taps(bx, w.dw, w.kw, wd, w.pad_right);
     v8f acc[V];
     for (auto& a : acc) a = v8f{} + (kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-    for (std::int64_t ky = y0; ky < y1; ++ky) {
+    for (std::int64_t ky = ty.first; ky < ty.last; ++ky) {
       const float* row = in + (by + ky * w.dh) * wd * B;
-      for (std::int64_t kx = x0; kx < x1; ++kx) {
+      for (std::int64_t kx = tx.first; kx < tx.last; ++kx) {
         const float* p = row + (bx + kx * w.dw) * B;
         for (int v = 0; v < V; ++v) {
           v8f t;
@@ -55,9 +47,8 @@ __attribute__((always_inline)) inline void pool_row(const graph::Window2d& w, bo
       }
     }
     if constexpr (!kMax) {
-      const std::int64_t valid = std::max<std::int64_t>((y1 - y0) * (x1 - x0), 1);
-      const auto div =
-          static_cast<float>(include_pad ? wy * taps_below(bx, w.dw, wd + w.pad_right, w.kw) : valid);
+      const std::int64_t valid = std::max<std::int64_t>((ty.last - ty.first) * (tx.last - tx.first), 1);
+      const auto div = static_cast<float>(include_pad ? ty.counted * tx.counted : valid);
       for (auto& a : acc) a /= div;
     }
     std::memcpy(out + ox * B, acc, sizeof acc);

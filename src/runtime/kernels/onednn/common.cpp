@@ -84,14 +84,7 @@ void ReorderingKernel::bind_activations(const dnnl::memory::desc& user_src,
                                         const dnnl::memory::desc& prim_src,
                                         const dnnl::memory::desc& user_dst,
                                         const dnnl::memory::desc& prim_dst) {
-  if (prim_src != user_src) {
-    src_buf_ = dnnl::memory(prim_src, engine());
-    src_user_mem_ = dnnl::memory(user_src, engine(), nullptr);
-    src_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src, engine(), prim_src));
-    args_.add_fixed(DNNL_ARG_SRC, src_buf_);
-  } else {
-    args_.add(DNNL_ARG_SRC, user_src);
-  }
+  src_.bind(args_, DNNL_ARG_SRC, user_src, prim_src);
   if (prim_dst != user_dst) {
     dst_buf_ = dnnl::memory(prim_dst, engine());
     dst_user_mem_ = dnnl::memory(user_dst, engine(), nullptr);
@@ -102,13 +95,30 @@ void ReorderingKernel::bind_activations(const dnnl::memory::desc& user_src,
   }
 }
 
-void ReorderingKernel::run(KernelContext& c) {
-  if (src_buf_) {
-    src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
-    src_reorder_.execute(stream(), src_user_mem_, src_buf_);
-  } else {
-    args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
+void ReorderedInput::bind(BoundArgs& args, int arg, const dnnl::memory::desc& user,
+                          const dnnl::memory::desc& prim) {
+  arg_ = arg;
+  if (prim == user) {
+    args.add(arg, user);
+    return;
   }
+  buf_ = dnnl::memory(prim, engine());
+  user_ = dnnl::memory(user, engine(), nullptr);
+  reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user, engine(), prim));
+  args.add_fixed(arg, buf_);
+}
+
+void ReorderedInput::set(BoundArgs& args, const void* data) {
+  if (!buf_) {
+    args.set(arg_, data);
+    return;
+  }
+  user_.set_data_handle(const_cast<void*>(data));
+  reorder_.execute(stream(), user_, buf_);
+}
+
+void ReorderingKernel::run(KernelContext& c) {
+  src_.set(args_, c.inputs[0]->raw());
   if (!dst_buf_) args_.set(DNNL_ARG_DST, c.outputs[0]->raw());
   prim_.execute(stream(), args_.map());
   if (dst_buf_) {

@@ -53,38 +53,23 @@ class ConvKernel final : public ReorderingKernel {
     }
     args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
     bind_activations(user_src_, pd_.src_desc(), user_dst_, pd_.dst_desc());
-    if (residual) {
-      if (c.input_blocked(3)) {
-        args_.add(kResidualArg, dst_md);
-      } else {  // NCHW residual: reordered into the primitive's layout each run
-        residual_buf_ = dnnl::memory(dst_md, engine());
-        const dnnl::memory::desc user_md(dims_of(y), dt::f32, activation_tag(false));
-        residual_user_ = dnnl::memory(user_md, engine(), nullptr);
-        residual_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_md, engine(), dst_md));
-        args_.add_fixed(kResidualArg, residual_buf_);
-      }
+    if (residual) {  // the residual in the primitive's (blocked) dst layout, reordered when it is NCHW
+      const dnnl::memory::desc user_residual(dims_of(y), dt::f32, activation_tag(c.input_blocked(3)));
+      residual_.bind(args_, kResidualArg, user_residual, dst_md);
       has_residual_ = true;
     }
     stream().wait();
   }
 
   void run(KernelContext& c) override {
-    if (has_residual_) {
-      if (residual_buf_) {
-        residual_user_.set_data_handle(const_cast<void*>(c.inputs[3]->raw()));
-        residual_reorder_.execute(stream(), residual_user_, residual_buf_);
-      } else {
-        args_.set(kResidualArg, c.inputs[3]->raw());
-      }
-    }
+    if (has_residual_) residual_.set(args_, c.inputs[3]->raw());
     ReorderingKernel::run(c);
   }
 
  private:
   static constexpr int kResidualArg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1;
   bool has_residual_ = false;
-  dnnl::memory residual_buf_, residual_user_;
-  dnnl::reorder residual_reorder_;
+  ReorderedInput residual_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::memory weights_, bias_;
   dnnl::memory::desc user_src_, user_dst_;

@@ -91,6 +91,20 @@ dnnl::convolution_forward::desc convolution_desc(const dnnl::memory::desc& src_m
                                                  const Shape& x, const Shape& y, std::int64_t kh,
                                                  std::int64_t kw);
 
+/// A node input given to a primitive argument: bound directly when the executor's layout (user) is the one
+/// the primitive wants (prim), else reordered into a scratch buffer of the primitive's layout on each run.
+class ReorderedInput {
+ public:
+  void bind(BoundArgs& args, int arg, const dnnl::memory::desc& user, const dnnl::memory::desc& prim);
+  /// Points the argument at this run's data (after reordering it when needed); call before executing.
+  void set(BoundArgs& args, const void* data);
+
+ private:
+  int arg_ = 0;
+  dnnl::memory buf_, user_;
+  dnnl::reorder reorder_;
+};
+
 /// A kernel running one primitive on input 0 -> output 0 whose preferred activation layouts may differ from
 /// the executor's: bind_activations() binds the sides that match and adds a reorder (to a scratch buffer) for
 /// the others; run() reorders in, executes, reorders out. Subclasses create prim_ and add their fixed
@@ -107,8 +121,9 @@ class ReorderingKernel : public Kernel {
   BoundArgs args_;
 
  private:
-  dnnl::memory src_buf_, dst_buf_, src_user_mem_, dst_user_mem_;
-  dnnl::reorder src_reorder_, dst_reorder_;
+  ReorderedInput src_;
+  dnnl::memory dst_buf_, dst_user_mem_;
+  dnnl::reorder dst_reorder_;
 };
 
 std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);

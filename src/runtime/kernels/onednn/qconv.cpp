@@ -42,7 +42,7 @@ class QConvExactKernel final : public Kernel {
     y_ = g.info(node.outputs[0]).shape;
     const auto group = node.attr_int("group", 1);
     const dt xt = std::is_same_v<T, std::uint8_t> ? dt::u8 : dt::s8;
-    user_src_ = dnnl::memory::desc(dims_of(x), xt, activation_tag(c.input_blocked(0), xt));
+    const dnnl::memory::desc user_src(dims_of(x), xt, activation_tag(c.input_blocked(0), xt));
     const dnnl::memory::desc src_md(dims_of(x), xt, tag::nhwc), acc_md(dims_of(y_), dt::s32, tag::nhwc);
     const dnnl::memory::desc w_any = conv_weight_desc(w.shape(), group, dt::s8, true);
     auto desc = convolution_desc(src_md, w_any, nullptr, acc_md, node, x, y_, w.shape()[2], w.shape()[3]);
@@ -56,15 +56,7 @@ class QConvExactKernel final : public Kernel {
     acc_ = dnnl::memory(acc_md, engine());
     args_.add_fixed(DNNL_ARG_WEIGHTS, weights_);
     args_.add_fixed(DNNL_ARG_DST, acc_);
-    if (pd_.src_desc() != user_src_) {
-      src_buf_ = dnnl::memory(pd_.src_desc(), engine());
-      src_user_mem_ = dnnl::memory(user_src_, engine(), nullptr);
-      src_reorder_ =
-          dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user_src_, engine(), pd_.src_desc()));
-      args_.add_fixed(DNNL_ARG_SRC, src_buf_);
-    } else {
-      args_.add(DNNL_ARG_SRC, user_src_);
-    }
+    src_.bind(args_, DNNL_ARG_SRC, user_src, pd_.src_desc());
     std::vector<std::int32_t> bias(static_cast<std::size_t>(y_[1]), 0);
     if (b) std::copy(b->data<std::int32_t>(), b->data<std::int32_t>() + y_[1], bias.begin());
     requantiser_.emplace(std::move(bias), r.multipliers, y_[1], r.y_zero_point, r.y_min, r.y_max);
@@ -72,12 +64,7 @@ class QConvExactKernel final : public Kernel {
   }
 
   void run(KernelContext& c) override {
-    if (src_buf_) {
-      src_user_mem_.set_data_handle(const_cast<void*>(c.inputs[0]->raw()));
-      src_reorder_.execute(stream(), src_user_mem_, src_buf_);
-    } else {
-      args_.set(DNNL_ARG_SRC, c.inputs[0]->raw());
-    }
+    src_.set(args_, c.inputs[0]->raw());
     prim_.execute(stream(), args_.map());
     stream().wait();
     const auto* acc = static_cast<const std::int32_t*>(acc_.get_data_handle());
@@ -113,16 +100,16 @@ class QConvExactKernel final : public Kernel {
   Shape y_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::primitive prim_;
-  dnnl::memory weights_, acc_, src_buf_, src_user_mem_;
-  dnnl::memory::desc user_src_;
-  dnnl::reorder src_reorder_;
+  dnnl::memory weights_, acc_;
+  ReorderedInput src_;
   BoundArgs args_;
   /// The reference kernel on NCHW codes (the input converted from NHWC and the output back as needed).
   void run_reference(KernelContext& c) {
     KernelContext rc{c.node, c.inputs, c.outputs, c.pool};
     Tensor x_nchw, y_nchw;
     if (blocked_src_) {
-      x_nchw = nhwc_to_nchw(*c.inputs[0]);
+      x_nchw = Tensor(c.inputs[0]->dtype(), c.inputs[0]->shape());
+      relayout(*c.inputs[0], x_nchw, false);
       rc.inputs[0] = &x_nchw;
     }
     if (blocked_dst_) {
@@ -130,27 +117,20 @@ class QConvExactKernel final : public Kernel {
       rc.outputs[0] = &y_nchw;
     }
     reference_(rc);
-    if (blocked_dst_) nchw_to_nhwc(y_nchw, *c.outputs[0]);
+    if (blocked_dst_) relayout(y_nchw, *c.outputs[0], true);
   }
-  static Tensor nhwc_to_nchw(const Tensor& t) {
-    const auto& s = t.shape();
-    Tensor o(t.dtype(), s);
+  /// Copies the [N, C, H, W] codes of `from` into `to` between the NHWC and NCHW orders.
+  static void relayout(const Tensor& from, Tensor& to, bool to_nhwc) {
+    const auto& s = from.shape();
     const std::int64_t ch = s[1], hw = s[2] * s[3];
-    const T* in = t.data<T>();
-    T* out = o.data<T>();
+    const T* in = from.data<T>();
+    T* out = to.data<T>();
     for (std::int64_t n = 0; n < s[0]; ++n)
       for (std::int64_t p = 0; p < hw; ++p)
-        for (std::int64_t k = 0; k < ch; ++k) out[(n * ch + k) * hw + p] = in[(n * hw + p) * ch + k];
-    return o;
-  }
-  static void nchw_to_nhwc(const Tensor& t, Tensor& o) {
-    const auto& s = t.shape();
-    const std::int64_t ch = s[1], hw = s[2] * s[3];
-    const T* in = t.data<T>();
-    T* out = o.data<T>();
-    for (std::int64_t n = 0; n < s[0]; ++n)
-      for (std::int64_t p = 0; p < hw; ++p)
-        for (std::int64_t k = 0; k < ch; ++k) out[(n * hw + p) * ch + k] = in[(n * ch + k) * hw + p];
+        for (std::int64_t k = 0; k < ch; ++k) {
+          const std::int64_t nhwc = (n * hw + p) * ch + k, nchw = (n * ch + k) * hw + p;
+          out[to_nhwc ? nhwc : nchw] = in[to_nhwc ? nchw : nhwc];
+        }
   }
 
   std::optional<quant::RowRequantiser> requantiser_;

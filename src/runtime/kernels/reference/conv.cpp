@@ -41,15 +41,9 @@ void conv(KernelContext& c) {
         for (std::int64_t ic = 0; ic < cg; ++ic) {
           const float* xin = xp + (bi * ch + g * cg + ic) * h * wd;
           const float* wk = wp + (oc * cg + ic) * kh * kw;
-          for (std::int64_t ky = 0; ky < kh; ++ky) {
-            const std::int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
-            if (iy < 0 || iy >= h) continue;
-            for (std::int64_t kx = 0; kx < kw; ++kx) {
-              const std::int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-              if (ix < 0 || ix >= wd) continue;
-              acc += static_cast<double>(xin[iy * wd + ix]) * wk[ky * kw + kx];
-            }
-          }
+          graph::for_each_kernel_tap(win, h, wd, oy, ox, [&](auto iy, auto ix, auto ky, auto kx) {
+            acc += static_cast<double>(xin[iy * wd + ix]) * wk[ky * kw + kx];
+          });
         }
         if (res) acc += res[oy * win.out_w + ox];
         out[oy * win.out_w + ox] = static_cast<float>(std::min(std::max(acc, lo), hi));

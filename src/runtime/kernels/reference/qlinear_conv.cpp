@@ -49,16 +49,10 @@ void qconv_typed(KernelContext& c, const Requantisation& r) {
         for (std::int64_t ic = 0; ic < cg; ++ic) {
           const X* xin = xp + (bi * ch + g * cg + ic) * h * wd;
           const W* wk = wp + (oc * cg + ic) * kh * kw;
-          for (std::int64_t ky = 0; ky < kh; ++ky) {
-            const std::int64_t iy = oy * win.sh - win.pad_top + ky * win.dh;
-            if (iy < 0 || iy >= h) continue;
-            for (std::int64_t kx = 0; kx < kw; ++kx) {
-              const std::int64_t ix = ox * win.sw - win.pad_left + kx * win.dw;
-              if (ix < 0 || ix >= wd) continue;
-              acc += static_cast<Acc>(xin[iy * wd + ix] - r.x_zero_point) *
-                     static_cast<Acc>(wk[ky * kw + kx] - r.w_zero_point);
-            }
-          }
+          graph::for_each_kernel_tap(win, h, wd, oy, ox, [&](auto iy, auto ix, auto ky, auto kx) {
+            acc += static_cast<Acc>(xin[iy * wd + ix] - r.x_zero_point) *
+                   static_cast<Acc>(wk[ky * kw + kx] - r.w_zero_point);
+          });
         }
         out[oy * win.out_w + ox] = static_cast<X>(requantise(acc, r, static_cast<std::size_t>(oc)));
       }

@@ -6,6 +6,7 @@
 #include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/op_registry.hpp"
+#include "edgeq/graph/qonnx.hpp"
 #include "reference.hpp"
 
 namespace edgeq::runtime::reference {
@@ -46,14 +47,7 @@ void quant(KernelContext& c) {
   for (std::int64_t i = 0; i < x.numel(); ++i) {
     const double s = param_at(*c.inputs[1], x.shape(), i), z = param_at(*c.inputs[2], x.shape(), i);
     const double bits = param_at(*c.inputs[3], x.shape(), i);
-    double lo, hi;
-    if (is_signed) {
-      lo = -std::exp2(bits - 1) + (narrow ? 1 : 0);
-      hi = std::exp2(bits - 1) - 1;
-    } else {
-      lo = 0;
-      hi = std::exp2(bits) - 1 - (narrow ? 1 : 0);
-    }
+    const auto [lo, hi] = graph::qonnx_code_range(bits, is_signed, narrow);
     const double q = std::clamp(round_mode(xp[i] / s + z, mode), lo, hi);
     yp[i] = static_cast<float>((q - z) * s);
   }

@@ -20,21 +20,45 @@ struct Window2d {
 Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kh,
                         std::int64_t kw);
 
+/// The taps of a window along one axis, for a window whose first tap reads input index `start` (negative in
+/// the leading padding): taps k in [first, last) read inputs inside [0, len); `counted` taps lie before the
+/// end of the trailing padding, len + pad_end (average pooling's count_include_pad divisor; a ceil_mode
+/// window may overhang it).
+struct AxisTaps {
+  std::int64_t first = 0, last = 0, counted = 0;
+};
+
+inline AxisTaps axis_taps(std::int64_t start, std::int64_t dilation, std::int64_t taps, std::int64_t len,
+                          std::int64_t pad_end) {
+  // taps k in [0, taps) with start + k * dilation < limit
+  const auto below = [&](std::int64_t limit) {
+    const std::int64_t a = limit - start;
+    const std::int64_t n = a >= 0 ? (a + dilation - 1) / dilation : -(-a / dilation);
+    return n < 0 ? std::int64_t{0} : (n > taps ? taps : n);
+  };
+  return {below(0), below(len), below(len + pad_end)};
+}
+
+/// In-bounds taps of the window of output (oy, ox) on an in_h x in_w plane: `fn(iy, ix, ky, kx)` (input and
+/// kernel coordinates), rows outer. Returns the taps axis_taps counts (the count_include_pad divisor).
+template <typename Fn>
+std::int64_t for_each_kernel_tap(const Window2d& w, std::int64_t in_h, std::int64_t in_w, std::int64_t oy,
+                                 std::int64_t ox, Fn&& fn) {
+  const std::int64_t y0 = oy * w.sh - w.pad_top, x0 = ox * w.sw - w.pad_left;
+  const AxisTaps ty = axis_taps(y0, w.dh, w.kh, in_h, w.pad_bottom);
+  const AxisTaps tx = axis_taps(x0, w.dw, w.kw, in_w, w.pad_right);
+  for (std::int64_t ky = ty.first; ky < ty.last; ++ky)
+    for (std::int64_t kx = tx.first; kx < tx.last; ++kx) fn(y0 + ky * w.dh, x0 + kx * w.dw, ky, kx);
+  return ty.counted * tx.counted;
+}
+
 /// Taps of one pooling window: `fn(iy, ix)` for every in-bounds input position of output (oy, ox) of an
 /// in_h x in_w plane. Returns the window size clipped to the padded input (a ceil_mode window may overhang
 /// it), the divisor of average pooling with count_include_pad; the in-bounds count is the number of calls.
 template <typename Fn>
 std::int64_t for_each_window_tap(const Window2d& w, std::int64_t in_h, std::int64_t in_w, std::int64_t oy,
                                  std::int64_t ox, Fn&& fn) {
-  std::int64_t window = 0;
-  for (std::int64_t ky = 0; ky < w.kh; ++ky)
-    for (std::int64_t kx = 0; kx < w.kw; ++kx) {
-      const std::int64_t iy = oy * w.sh - w.pad_top + ky * w.dh;
-      const std::int64_t ix = ox * w.sw - w.pad_left + kx * w.dw;
-      if (iy < in_h + w.pad_bottom && ix < in_w + w.pad_right) ++window;
-      if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) fn(iy, ix);
-    }
-  return window;
+  return for_each_kernel_tap(w, in_h, in_w, oy, ox, [&](auto iy, auto ix, auto, auto) { fn(iy, ix); });
 }
 
 /// ONNX Resize: the input coordinate of output index `o` along one axis for a coordinate_transformation_mode

@@ -30,15 +30,17 @@ struct FakeQuantOptions {
 };
 
 struct FakeQuantCount {
+  int folded_batchnorms = 0;  ///< BatchNormalization nodes folded into Conv/Gemm first
   int weights = 0, biases = 0, results = 0;
 };
 
-/// Inserts the quantisers of `config` into g: weights (input 1) and biases (input 2) of Conv / Gemm / MatMul
-/// nodes with constant weights, and the result (output 0) of every node that has a result quantiser and
-/// computes values (shape-only ops such as Flatten/Reshape are skipped; a graph input named in LayerName gets
-/// its result quantiser too, as hls4ml's input layer). Throws Error(BadInput) naming the layer when the
-/// config names a layer that is not in the graph, or asks for a quantiser with no QONNX form. Shapes
-/// re-inferred.
+/// Folds BatchNormalization into the preceding Conv/Gemm (graph::fold_batchnorm: the folded weights are what
+/// gets quantised, as TFLite's converter does), then inserts the quantisers of `config` into g: weights
+/// (input 1) and biases (input 2) of Conv / Gemm / MatMul nodes with constant weights, and the result (output
+/// 0) of every node that has a result quantiser and computes values (shape-only ops such as Flatten/Reshape
+/// are skipped; a graph input named in LayerName gets its result quantiser too, as hls4ml's input layer).
+/// Throws Error(BadInput) naming the layer when the config names a layer that is not in the graph, or asks
+/// for a quantiser with no QONNX form. Shapes re-inferred.
 FakeQuantCount insert_fake_quant(graph::Graph& g, const LayerQuantConfig& config,
                                  const FakeQuantOptions& options = {});
 
