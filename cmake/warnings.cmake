@@ -18,3 +18,16 @@ function(edgeq_module name)
   target_link_libraries(edgeq_${name} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
   edgeq_set_warnings(edgeq_${name})
 endfunction()
+
+# edgeq_embed_text(target NAMESPACE ns NAME fn FILES ...): adds a generated source to `target` that
+# defines `ns::fn()` returning {file name, contents} of FILES (rebuilt when a file changes).
+function(edgeq_embed_text target)
+  cmake_parse_arguments(E "" "NAMESPACE;NAME" "FILES" ${ARGN})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${E_NAME}_embedded.cpp)
+  string(REPLACE ";" "|" files "${E_FILES}")
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${E_NAMESPACE} -DNAME=${E_NAME} "-DFILES=${files}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+    DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake VERBATIM)
+  target_sources(${target} PRIVATE ${out})
+endfunction()

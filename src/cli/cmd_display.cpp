@@ -33,16 +33,17 @@ T at_or(const data::EventFileReader& r, const std::string& name, std::size_t i, 
   }
 }
 
-int run_display(const DisplayOptions& o) {
-  core::check_output_path(o.out, o.force);
-  data::EventFileReader reader(o.file);
+}  // namespace
+
+data::EventDisplay event_display_of(const data::EventFileReader& reader, const std::string& file,
+                                    std::size_t index, int scale) {
   const auto& l = reader.layout();
   data::EventDisplay d;
   d.planes = l.planes;
   d.height = l.height;
   d.width = l.width;
-  d.image = reader.read_image(o.index);
-  d.pixel_scale = o.scale;
+  d.image = reader.read_image(index);
+  d.pixel_scale = scale;
   try {
     d.adc_scale_e = reader.attribute_double("adc_scale_e");
     d.ticks_per_pixel = static_cast<int>(reader.attribute_int("ticks_per_pixel"));
@@ -50,7 +51,7 @@ int run_display(const DisplayOptions& o) {
     // files from other tools may lack these attributes
   }
   const auto labels = reader.labels();
-  const int label = o.index < labels.size() ? labels[o.index] : -1;
+  const int label = index < labels.size() ? labels[index] : -1;
   std::vector<std::string> names{"NC", "numu CC", "nue CC"};
   try {
     names = reader.attribute_strings("class_names");
@@ -58,9 +59,9 @@ int run_display(const DisplayOptions& o) {
   }
   const std::string label_name =
       label >= 0 && label < static_cast<int>(names.size()) ? names[label] : "no class";
-  d.title = fmt::format("{}  event {}  label: {}", std::filesystem::path(o.file).filename().string(), o.index,
+  d.title = fmt::format("{}  event {}  label: {}", std::filesystem::path(file).filename().string(), index,
                         label_name);
-  const auto i = o.index;
+  const auto i = index;
   const int mode = at_or<std::int32_t>(reader, "mode", i, -1);
   static const char* kModes[] = {"QE", "MEC", "RES", "DIS", "NC elastic"};
   const std::string mode_name = mode >= 0 && mode < 5 ? kModes[mode] : "gun";
@@ -73,7 +74,14 @@ int run_display(const DisplayOptions& o) {
       at_or<std::int32_t>(reader, "n_protons_visible", i, 0),
       at_or<std::int32_t>(reader, "n_charged_pions", i, 0), at_or<std::int32_t>(reader, "n_pi0", i, 0),
       at_or<std::int32_t>(reader, "n_neutrons", i, 0), at_or<float>(reader, "visible_energy_mev", i, 0.f));
-  data::write_event_display_png(d, o.out);
+  return d;
+}
+
+namespace {
+int run_display(const DisplayOptions& o) {
+  core::check_output_path(o.out, o.force);
+  const data::EventFileReader reader(o.file);
+  data::write_event_display_png(event_display_of(reader, o.file, o.index, o.scale), o.out);
   spdlog::info("wrote {}", o.out);
   return 0;
 }

@@ -23,8 +23,11 @@ int run_cli(int argc, char** argv) {
   add_zoo_command(app, action);
   add_eval_command(app, action);
   add_quantize_command(app, action);
+  add_bench_command(app, action);
+  add_report_command(app, action);
 #ifdef EDGEQ_WITH_TORCH
   add_train_command(app, action);
+  add_run_command(app, action);
 #endif
   // Name an unknown command instead of CLI11's generic "a subcommand is required".
   for (int i = 1; i < argc; ++i) {

@@ -109,6 +109,7 @@ EvalResult evaluate_model(const graph::Graph& model, const data::EventFileReader
       const int truth = batch.labels[k];
       const auto pred = static_cast<int>(std::max_element(prob.begin(), prob.end()) - prob.begin());
       r.confusion.add(truth, pred);
+      r.predictions.push_back(pred);
       loss -= std::log(std::max(prob[static_cast<std::size_t>(truth)], 1e-30));
     }
     progress.advance(batch.labels.size());

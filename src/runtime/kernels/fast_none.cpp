@@ -5,6 +5,9 @@ namespace edgeq::runtime {
 bool fast_kernels_available() {
   return false;
 }
+std::string fast_kernel_description() {
+  return "none (reference kernels only)";
+}
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext&) {
   return nullptr;
 }

@@ -2,6 +2,8 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
@@ -135,6 +137,41 @@ void set_threads(std::size_t threads) {
 
 bool fast_kernels_available() {
   return true;
+}
+
+std::string fast_kernel_description() {
+  const dnnl_version_t* v = dnnl_version();
+  std::string isa;
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41:
+      isa = "sse4.1";
+      break;
+    case dnnl::cpu_isa::avx:
+      isa = "avx";
+      break;
+    case dnnl::cpu_isa::avx2:
+      isa = "avx2";
+      break;
+    case dnnl::cpu_isa::avx2_vnni:
+      isa = "avx2 + vnni";
+      break;
+    case dnnl::cpu_isa::avx512_core:
+      isa = "avx512";
+      break;
+    case dnnl::cpu_isa::avx512_core_vnni:
+      isa = "avx512 + vnni";
+      break;
+    case dnnl::cpu_isa::avx512_core_bf16:
+      isa = "avx512 + bf16";
+      break;
+    case dnnl::cpu_isa::avx512_core_amx:
+      isa = "avx512 + amx";
+      break;
+    default:
+      isa = "other";
+      break;
+  }
+  return fmt::format("oneDNN {}.{}.{} (ISA {})", v->major, v->minor, v->patch, isa);
 }
 
 struct CpuBinding::Saved {

@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+
+#include "edgeq/data/event_display.hpp"
+#include "edgeq/data/event_file.hpp"
 
 namespace edgeq::cli {
 
@@ -15,6 +19,15 @@ void add_model_commands(CLI::App& app, Action& action);
 void add_zoo_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
 void add_quantize_command(CLI::App& app, Action& action);
+void add_bench_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
+/// Only in builds with LibTorch (EDGEQ_WITH_TORCH): edgeq run trains.
+void add_run_command(CLI::App& app, Action& action);
+
+/// The event display of event `index` of an open event file (title: file name, index, label; subtitle:
+/// truth).
+data::EventDisplay event_display_of(const data::EventFileReader& reader, const std::string& file,
+                                    std::size_t index, int scale = 3);
 /// Only in builds with LibTorch (EDGEQ_WITH_TORCH).
 void add_train_command(CLI::App& app, Action& action);
 

@@ -43,6 +43,7 @@ struct EvalResult {
   double seconds = 0;
   bool normalised = false;  ///< whether a normalisation from the metadata was applied
   std::vector<std::string> class_names;
+  std::vector<int> predictions;  ///< predicted class per event, in file order
 };
 
 /// Runs the model (fast runtime backend) over the file. If the model's output is not a softmax

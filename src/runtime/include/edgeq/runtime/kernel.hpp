@@ -67,6 +67,9 @@ std::unique_ptr<Kernel> make_reference_kernel(const graph::Node& node);
 std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx);
 /// Whether fast kernels were compiled in (EDGEQ_WITH_ONEDNN).
 bool fast_kernels_available();
+/// The fast-kernel library, its version and the instruction set it dispatches to (e.g. "oneDNN 3.0.0 (ISA
+/// avx2)"), or "none (reference kernels only)".
+std::string fast_kernel_description();
 
 /// Binds the fast backend's worker threads to distinct CPUs of the process's affinity mask once, and the
 /// calling thread to the first of them for this object's lifetime (restoring its mask afterwards), as

@@ -1,0 +1,48 @@
+#include "edgeq/cli/gpu_runner.hpp"
+
+#ifdef EDGEQ_WITH_TORCH
+#include <ATen/Context.h>
+#include <torch/cuda.h>
+
+#include <memory>
+
+#include "edgeq/core/rng.hpp"
+#include "edgeq/train/torch_model.hpp"
+#endif
+
+namespace edgeq::cli {
+
+#ifdef EDGEQ_WITH_TORCH
+std::string gpu_unavailable_reason() {
+  if (!at::hasCUDA()) return "this build's LibTorch has no CUDA support (Debian's libtorch is CPU-only)";
+  if (!torch::cuda::is_available()) return "no CUDA device visible";
+  return "";
+}
+
+bench::ExternalRunner gpu_runner() {
+  return [](const graph::Graph& model, std::size_t batch) -> std::function<void()> {
+    auto torch_model =
+        std::make_shared<train::TorchModel>(model, train::TorchModelOptions{at::Device(at::kCUDA, 0)});
+    auto shape = model.info(model.inputs.at(0)).shape;
+    shape[0] = static_cast<std::int64_t>(batch);
+    core::Tensor x(core::DType::F32, shape);
+    core::CounterRng rng(1, 0, 0);
+    for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
+    auto input = std::make_shared<at::Tensor>(train::to_aten(x).to(at::Device(at::kCUDA, 0)));
+    return [torch_model, input] {
+      at::NoGradGuard no_grad;
+      torch_model->forward({*input});
+      torch::cuda::synchronize();
+    };
+  };
+}
+#else
+std::string gpu_unavailable_reason() {
+  return "edgeq built without LibTorch (-DEDGEQ_WITH_TORCH=OFF): no GPU backend";
+}
+bench::ExternalRunner gpu_runner() {
+  return {};
+}
+#endif
+
+}  // namespace edgeq::cli
