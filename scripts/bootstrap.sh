@@ -14,6 +14,7 @@ packages=(
   python3-torch python3-onnx
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-venv
+  chromium python3-jsonschema
 )
 
 missing=()

@@ -118,6 +118,7 @@ ExperimentConfig parse_experiment(const std::string& text, const std::string& or
     throw_input("{}: quantise.calibration: {}", origin, e.what());
   }
   c.calibration_samples = q.get<std::size_t>("calibration_samples", 300);
+  c.reduce_range = q.get<bool>("reduce_range", false);
   if (const YAML::Node qat = q.node("qat"); qat && !qat.IsNull()) {
     if (!qat.IsSequence()) throw_input("{}: quantise.qat must be a list", origin);
     for (std::size_t i = 0; i < qat.size(); ++i) {

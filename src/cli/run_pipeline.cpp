@@ -23,6 +23,7 @@
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/ptq/quantize_model.hpp"
 #include "edgeq/quant/fake_quant.hpp"
+#include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/sim/config.hpp"
 #include "edgeq/targets/host.hpp"
 
@@ -94,7 +95,7 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
   const std::size_t total = 1 +
                             c.models.size() * (1 + (c.ptq.empty() ? 0 : 1) + c.qat.size() +
                                                variants_per_model * (1 + c.targets.size())) +
-                            2;
+                            (c.event_displays > 0 ? 1 : 0);
   StageBook book(out, total, progress);
   const auto start = std::chrono::steady_clock::now();
 
@@ -150,6 +151,7 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
           quant::QuantizeOptions q;
           q.scheme = quant::parse_scheme(c.ptq[i]);
           q.calibration.method = quant::parse_calibration_method(c.calibration);
+          q.reduce_range = c.reduce_range;
           graph::save_onnx(ptq::quantize_model(fp32, q, &calib), files[i]);
         }
         return json{{"schemes", c.ptq}};
@@ -159,9 +161,10 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
 
     for (const auto& q : c.qat) {
       const fs::path file = out / "models" / fmt::format("{}.{}.onnx", m.name, q.name);
+      const fs::path qdq_file = out / "models" / fmt::format("{}.{}.qdq.onnx", m.name, q.name);
       const std::string qat_key =
           stable_hash(train_key + q.name + q.quantisers_yaml + fmt::format("{} {}", q.epochs, q.lr));
-      book.run("qat/" + m.name + "/" + q.name, qat_key, {file}, [&] {
+      const json qat = book.run("qat/" + m.name + "/" + q.name, qat_key, {file}, [&] {
         graph::Graph g = graph::load_onnx(fp32_file);
         const auto n =
             quant::insert_fake_quant(g, quant::LayerQuantConfig::parse(q.quantisers_yaml, c.origin));
@@ -175,9 +178,15 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
         graph::save_onnx(r.model, file);
         json h = history_json(r);
         h["quantisers"] = {{"weights", n.weights}, {"biases", n.biases}, {"results", n.results}};
+        // Deployed form: QDQ on the integer kernels when every quantiser has an exact QDQ form.
+        graph::Graph qdq = r.model;
+        const auto x = quant::qonnx_to_qdq(qdq);
+        h["qdq"] = {{"weights", x.weights}, {"activations", x.activations}, {"kept", x.kept}};
+        if (x.kept == 0) graph::save_onnx(qdq, qdq_file);
         return h;
       });
-      variants.push_back({q.name, "qat", qat_key, file});
+      const bool deploy_qdq = qat.contains("qdq") && qat["qdq"]["kept"] == 0 && fs::exists(qdq_file);
+      variants.push_back({q.name, "qat", qat_key, deploy_qdq ? qdq_file : file});
     }
 
     json model_json{{"name", m.name}, {"training", training}, {"variants", json::array()}};

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 namespace edgeq::core {
 
 YamlFields::YamlFields(YAML::Node node, std::string origin, std::string path)
@@ -32,6 +34,33 @@ YamlFields YamlFields::mapping(const std::string& key) {
 
 YAML::Node YamlFields::node(const std::string& key) {
   return take(key);
+}
+
+namespace {
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+std::string YamlFields::unknown_note(const std::string& missing) const {
+  if (node_ && node_.IsMap())
+    for (const auto& kv : node_) {
+      const auto key = kv.first.as<std::string>();
+      if (!used_.count(key) && edit_distance(key, missing) <= 2)
+        return fmt::format(" (did you mean '{}'?)", full(key));
+    }
+  return "";
 }
 
 void YamlFields::finish() const {

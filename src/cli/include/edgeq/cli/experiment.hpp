@@ -46,6 +46,7 @@ struct ExperimentConfig {
   std::vector<std::string> ptq;
   std::string calibration = "mse";
   std::size_t calibration_samples = 300;
+  bool reduce_range = false;
   std::vector<QatSpec> qat;
   std::size_t eval_events = 0, threads = 0;
   std::vector<std::string> targets{"cpu"};

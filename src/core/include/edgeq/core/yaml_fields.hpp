@@ -30,7 +30,7 @@ class YamlFields {
   template <typename T>
   T required(const std::string& key) {
     auto v = optional<T>(key);
-    if (!v) throw_input("{}: missing key '{}'", origin_, full(key));
+    if (!v) throw_input("{}: missing key '{}'{}", origin_, full(key), unknown_note(key));
     return *v;
   }
   /// The value, or nullopt when the key is absent or null.
@@ -57,6 +57,8 @@ class YamlFields {
 
  private:
   YAML::Node take(const std::string& key);
+  /// " (did you mean 'path.kee'?)" for an unread key within edit distance 2 of `missing`, or "".
+  std::string unknown_note(const std::string& missing) const;
   YAML::Node node_;
   std::string origin_, path_;
   std::set<std::string> used_;
