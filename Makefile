@@ -19,7 +19,10 @@ build: deps
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
+# The demo needs the edgeq binary only (make test builds everything).
+demo: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target edgeq
 	@scripts/demo.sh $(EDGEQ) $(DEMO_OUT)
 
 bench: build

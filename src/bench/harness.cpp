@@ -134,7 +134,17 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
   std::optional<double> measured_j;
   std::size_t batch1_runs = 0;
   for (const auto b : batches) {
-    auto call = make_call(b);
+    std::function<void()> call;
+    try {
+      call = make_call(b);
+    } catch (const Error& e) {
+      // An external backend that cannot run this model (e.g. an op LibTorch's executor lacks): unavailable.
+      if (profile.kind != targets::TargetKind::Gpu || e.kind() != Error::Kind::BadInput) throw;
+      r.method = "unavailable";
+      r.reason = e.what();
+      r.points.clear();
+      return r;
+    }
     const bool metered = b == 1 && meter->available();
     const double j0 = metered ? meter->read_joules() : 0;
     Measurement m = measure(call, o.measure);

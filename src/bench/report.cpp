@@ -217,6 +217,7 @@ std::string render_html(const json& r, const std::filesystem::path& results_dir)
       if (v["accuracy"]["value"].is_number()) {
         sizes.x.push_back(v["size_mb"].get<double>());
         sizes.y.push_back(100 * v["accuracy"]["value"].get<double>());
+        sizes.point_labels.push_back(scheme);
         sizes.point_titles.push_back(
             fmt::format("{} {}: {:.3f} MB, {}", mname, scheme, v["size_mb"].get<double>(), accuracy_cell(v)));
       }
@@ -233,6 +234,7 @@ std::string render_html(const json& r, const std::filesystem::path& results_dir)
         auto& s = plane.series[plane_series[key]];
         s.x.push_back(b["latency_ms"]["p50"].get<double>());
         s.y.push_back(b["energy"]["k_w_ms"].get<double>());
+        s.point_labels.push_back(r["models"].size() > 1 ? mname + " " + scheme : scheme);
         s.point_titles.push_back(
             fmt::format("{} {} on {}: {:.3f} ms, {:.1f} W ms", mname, scheme, key, s.x.back(), s.y.back()));
       }

@@ -162,6 +162,9 @@ std::string render_svg(const Chart& c) {
         continue;
       const double x = px(s.x[i]), y = py(s.y[i]);
       path += fmt::format("{}{:.1f},{:.1f} ", path.empty() ? "M" : "L", x, y);
+      if (i < s.point_labels.size())
+        out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="9" fill="#333">{}</text>)", x + 6, y - 5,
+                           xml_escape(s.point_labels[i]));
       const std::string title = i < s.point_titles.size() ? s.point_titles[i] : s.label;
       out += fmt::format(
           R"(<circle cx="{:.1f}" cy="{:.1f}" r="{}" fill="{}" stroke="{}" stroke-width="1.5"><title>{}</title></circle>)",

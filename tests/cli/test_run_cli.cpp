@@ -66,7 +66,7 @@ class RunCli : public ::testing::Test {
 TEST_F(RunCli, InterruptedRunContinuesWithoutRedoingFinishedStages) {
   const fs::path cfg = dir_.path() / "tiny.yaml", out = dir_.path() / "out";
   write(cfg, kTinyConfig);
-  // First run: SIGINT as soon as the simulation stage is stamped (training has started then).
+  // First run: SIGINT as soon as the training has checkpointed its first epoch.
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -77,8 +77,10 @@ TEST_F(RunCli, InterruptedRunContinuesWithoutRedoingFinishedStages) {
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(out / "stages" / "simulate.json") && std::chrono::steady_clock::now() < deadline)
+  const fs::path checkpoint = out / "models" / "nunet_s.fp32.train" / "checkpoint.pt";
+  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(fs::exists(checkpoint));
   ASSERT_TRUE(fs::exists(out / "stages" / "simulate.json"));
   kill(pid, SIGINT);
   int status = 0;
@@ -89,10 +91,14 @@ TEST_F(RunCli, InterruptedRunContinuesWithoutRedoingFinishedStages) {
   EXPECT_FALSE(has_temp_files(out));
   const auto data_time = fs::last_write_time(out / "data" / "train.h5");
 
-  // Second run: the simulation is up to date, everything else completes.
+  // Second run: the simulation is up to date, the training continues from its checkpoint, the rest completes.
   auto r = run_edgeq("run " + cfg.string() + " --out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("simulate                           up to date"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("continuing the interrupted training"), std::string::npos) << r.output;
+  EXPECT_EQ(
+      nlohmann::json::parse(std::ifstream(out / "stages" / "train.nunet_s.json"))["result"]["epochs"].size(),
+      3u);
   EXPECT_EQ(fs::last_write_time(out / "data" / "train.h5"), data_time);
   EXPECT_FALSE(has_temp_files(out));
   for (const char* f : {"results.json", "report.md", "report.html", "models/nunet_s.fp32.onnx",

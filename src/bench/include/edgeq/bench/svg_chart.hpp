@@ -14,6 +14,7 @@ struct ChartSeries {
   bool line = false;                      ///< connect the points in order
   bool hollow = false;                    ///< open markers (e.g. modelled values)
   std::vector<std::string> point_titles;  ///< tooltip per point (optional)
+  std::vector<std::string> point_labels;  ///< short text drawn next to each point (optional)
 };
 
 struct Chart {
