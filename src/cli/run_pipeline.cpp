@@ -39,15 +39,9 @@ struct Variant {
 };
 
 json history_json(const train::TrainResult& r) {
-  json epochs = json::array();
-  for (const auto& e : r.history)
-    epochs.push_back({{"epoch", e.epoch},
-                      {"lr", e.lr},
-                      {"train_loss", e.train_loss},
-                      {"train_accuracy", e.train_accuracy},
-                      {"val_loss", e.val_loss},
-                      {"val_accuracy", e.val_accuracy},
-                      {"seconds", e.seconds}});
+  const auto names = json::parse(r.model.metadata.at(train::kClassNamesKey)).get<std::vector<std::string>>();
+  nlohmann::ordered_json epochs = nlohmann::ordered_json::array();
+  for (const auto& e : r.history) epochs.push_back(train::to_json(e, names));
   return {{"best_epoch", r.best_epoch}, {"seconds", r.seconds}, {"epochs", epochs}};
 }
 

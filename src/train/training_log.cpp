@@ -15,17 +15,16 @@ TrainingLog::TrainingLog(std::filesystem::path run_dir, std::vector<std::string>
       class_names_(std::move(class_names)),
       hyperparameters_(std::move(hyperparameters)) {}
 
+nlohmann::ordered_json to_json(const EpochRecord& r, const std::vector<std::string>& class_names) {
+  return {{"epoch", r.epoch},           {"lr", r.lr},
+          {"train_loss", r.train_loss}, {"train_accuracy", r.train_accuracy},
+          {"val_loss", r.val_loss},     {"val_accuracy", r.val_accuracy},
+          {"seconds", r.seconds},       {"val", r.val_confusion.to_json(class_names)}};
+}
+
 nlohmann::ordered_json TrainingLog::history_json(const std::vector<EpochRecord>& history) const {
   auto out = nlohmann::ordered_json::array();
-  for (const auto& r : history)
-    out.push_back({{"epoch", r.epoch},
-                   {"lr", r.lr},
-                   {"train_loss", r.train_loss},
-                   {"train_accuracy", r.train_accuracy},
-                   {"val_loss", r.val_loss},
-                   {"val_accuracy", r.val_accuracy},
-                   {"seconds", r.seconds},
-                   {"val", r.val_confusion.to_json(class_names_)}});
+  for (const auto& r : history) out.push_back(to_json(r, class_names_));
   return out;
 }
 

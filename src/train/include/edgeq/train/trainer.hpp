@@ -63,6 +63,10 @@ struct EpochRecord {
   eval::ConfusionMatrix val_confusion;
 };
 
+/// {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds", "val": confusion}
+/// (the layout of metrics.json and of results.json's training curves).
+nlohmann::ordered_json to_json(const EpochRecord& record, const std::vector<std::string>& class_names);
+
 /// Test hooks (the CLI leaves them empty).
 struct TrainHooks {
   std::function<void(std::size_t epoch, std::size_t batch)> after_batch;
