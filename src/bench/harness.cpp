@@ -14,11 +14,21 @@
 
 namespace edgeq::bench {
 
-double peak_rss_mib() {
+namespace {
+double status_mib(const std::string& key) {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;  // kB
   return 0;
+}
+}  // namespace
+
+double peak_rss_mib() {
+  return status_mib("VmHWM:");
+}
+
+double current_rss_mib() {
+  return status_mib("VmRSS:");
 }
 
 bool reset_peak_rss() {
@@ -115,6 +125,7 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
     r.pinning = "GPU stream; host thread unpinned";
   } else {
     reset_peak_rss();
+    r.start_rss_mib = current_rss_mib();
     runtime::ExecutorOptions xo;
     xo.threads = r.threads;
     executor.emplace(model, xo);
@@ -215,6 +226,8 @@ nlohmann::ordered_json to_json(const BenchResult& r) {
                   {"runs", p.latency.runs},
                   {"converged", p.converged}});
   j["peak_rss_mib"] = r.peak_rss_mib > 0 ? nlohmann::ordered_json(r.peak_rss_mib) : nlohmann::ordered_json();
+  j["start_rss_mib"] =
+      r.peak_rss_mib > 0 ? nlohmann::ordered_json(r.start_rss_mib) : nlohmann::ordered_json();
   const auto& e = r.energy;
   j["energy"] = {
       {"k_w_ms", opt(e.k_mj)},

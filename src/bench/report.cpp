@@ -120,6 +120,77 @@ std::vector<std::string> method_notes(const json& model) {
   return notes;
 }
 
+/// Latency percentiles, throughput at every batch size and peak memory of the measured or modelled targets.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+Table throughput_table(const json& model) {
+  std::vector<long long> batches;
+  for (const auto& v : model["variants"])
+    for (const auto& b : v["benchmarks"])
+      if (b.contains("throughput"))
+        for (const auto& t : b["throughput"]) {
+          const auto n = t["batch"].get<long long>();
+          if (std::find(batches.begin(), batches.end(), n) == batches.end()) batches.push_back(n);
+        }
+  std::sort(batches.begin(), batches.end());
+  Table t;
+  t.header = {"scheme", "target", "p50 (ms)", "p90 (ms)", "p99 (ms)"};
+  for (auto n : batches) t.header.push_back(fmt::format("batch {} (/s)", n));
+  t.header.push_back("peak RSS (MiB)");
+  t.header.push_back("of which this model (MiB)");
+  for (const auto& v : model["variants"])
+    for (const auto& b : v["benchmarks"]) {
+      if (b["method"] == "unavailable") continue;
+      const std::string mark = b["method"] == "modelled" ? " (modelled)" : "";
+      std::vector<std::string> row{v["scheme"].get<std::string>(), b["target"].get<std::string>() + mark,
+                                   fmt_num(b["latency_ms"]["p50"], "{:.3f}"),
+                                   fmt_num(b["latency_ms"]["p90"], "{:.3f}"),
+                                   fmt_num(b["latency_ms"]["p99"], "{:.3f}")};
+      for (auto n : batches) {
+        std::string cell = "";
+        for (const auto& tp : b.value("throughput", json::array()))
+          if (tp["batch"].get<long long>() == n) cell = fmt_num(tp["per_s"], "{:.1f}");
+        row.push_back(cell);
+      }
+      row.push_back(fmt_num(b.value("peak_rss_mib", json()), "{:.0f}"));
+      const json peak = b.value("peak_rss_mib", json()), start = b.value("start_rss_mib", json());
+      row.push_back(peak.is_number() && start.is_number()
+                        ? fmt::format("{:.0f}", peak.get<double>() - start.get<double>())
+                        : "n/a");
+      t.rows.push_back(row);
+    }
+  return t;
+}
+
+std::string table_markdown(const Table& t) {
+  std::string out = "|";
+  for (const auto& h : t.header) out += " " + h + " |";
+  out += "\n|";
+  for (std::size_t i = 0; i < t.header.size(); ++i) out += "---|";
+  out += "\n";
+  for (const auto& r : t.rows) {
+    out += "|";
+    for (const auto& c : r) out += " " + c + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string table_html(const Table& t) {
+  std::string out = "<table><tr>";
+  for (const auto& h : t.header) out += "<th>" + xml_escape(h) + "</th>";
+  out += "</tr>";
+  for (const auto& r : t.rows) {
+    out += "<tr>";
+    for (const auto& c : r) out += "<td>" + xml_escape(c) + "</td>";
+    out += "</tr>";
+  }
+  return out + "</table>\n";
+}
+
 std::string confusion_html(const json& cm, const json& names) {
   std::string out = "<table class=\"cm\"><tr><th>true \\ predicted</th>";
   for (const auto& n : names) out += "<th>" + xml_escape(n.get<std::string>()) + "</th>";
@@ -169,6 +240,8 @@ std::string render_markdown(const json& r) {
     }
     md << "\n";
     for (const auto& n : method_notes(model)) md << "- " << n << "\n";
+    if (const auto t = throughput_table(model); !t.rows.empty())
+      md << "\nLatency percentiles, throughput and peak memory:\n\n" << table_markdown(t);
     md << "\n";
   }
   md << "Accuracy: measured by edgeq eval on the split named in results.json. K = TDP x latency (the figure "
@@ -242,6 +315,8 @@ std::string render_html(const json& r, const std::filesystem::path& results_dir)
     h << "</table>\n<ul class=\"note\">";
     for (const auto& n : method_notes(model)) h << "<li>" << xml_escape(n) << "</li>";
     h << "</ul>\n";
+    if (const auto t = throughput_table(model); !t.rows.empty())
+      h << "<h3>Latency percentiles, throughput and peak memory</h3>" << table_html(t);
     size_chart.series.push_back(sizes);
     if (model.contains("training")) {
       Chart loss = make_chart(mname + ": training curves (loss)", "epoch", "cross-entropy");

@@ -54,7 +54,8 @@ int run_bench(const BenchCommand& c) {
     fmt::print("| {} | {:.3f} | {:.3f} | {:.1f} |\n", p.batch, p.latency.p50_ms, p.latency.p99_ms,
                p.throughput_per_s);
   const auto& e = j["energy"];
-  fmt::print("peak RSS {:.1f} MiB\nK = {} W ms ({})\nmeasured energy: {}\n", r.peak_rss_mib,
+  fmt::print("peak RSS {:.1f} MiB ({:.1f} MiB at the start)\nK = {} W ms ({})\nmeasured energy: {}\n",
+             r.peak_rss_mib, r.start_rss_mib,
              e["k_w_ms"].is_null() ? "n/a" : fmt::format("{:.2f}", e["k_w_ms"].get<double>()),
              e["k_method"].get<std::string>(),
              e["measured_mj"].is_null()

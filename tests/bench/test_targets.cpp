@@ -131,6 +131,8 @@ TEST(Harness, EnergyAndCostFollowFromTheProfileAndTheMeasuredLatency) {
   EXPECT_NEAR(*r.energy.inferences_per_dollar, best * hours * 3600 / dollars,
               1e-6 * best * hours * 3600 / dollars);
   EXPECT_GT(r.peak_rss_mib, 0);
+  EXPECT_GT(r.start_rss_mib, 0);
+  EXPECT_LE(r.start_rss_mib, r.peak_rss_mib);
   const auto j = bench::to_json(r);
   EXPECT_EQ(j["method"], "measured");
   EXPECT_EQ(j["throughput"].size(), 2u);

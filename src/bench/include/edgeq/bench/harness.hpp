@@ -66,6 +66,7 @@ struct BenchResult {
   std::string pinning;
   std::vector<BatchPoint> points;  ///< batch 1 first
   double peak_rss_mib = 0;         ///< process peak resident memory during the benchmark
+  double start_rss_mib = 0;        ///< resident memory when it started (peak - start: this model's share)
   EnergyFigures energy;
   double seconds = 0;
 };
@@ -83,9 +84,10 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
 
 nlohmann::ordered_json to_json(const BenchResult& result);
 
-/// Peak resident set size of this process in MiB (VmHWM), and its reset (Linux clear_refs; returns false
-/// when not permitted, then the peak covers the whole process lifetime).
+/// Peak resident set size of this process in MiB (VmHWM), the current one (VmRSS), and the peak's reset
+/// (Linux clear_refs; returns false when not permitted, then the peak covers the whole process lifetime).
 double peak_rss_mib();
+double current_rss_mib();
 bool reset_peak_rss();
 
 }  // namespace edgeq::bench
