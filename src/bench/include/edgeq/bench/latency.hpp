@@ -30,7 +30,8 @@ struct MeasureOptions {
   std::size_t max_runs = 100000;
   double min_seconds = 1.0;   ///< timed seconds at least
   double max_seconds = 30.0;  ///< timed seconds at most (the run that crosses it completes)
-  /// Stop once the median's confidence interval half-width is within this fraction of the median.
+  /// Stop once the median's confidence interval half-width is within this fraction of the median (0: never;
+  /// the run and time limits decide).
   double rel_precision = 0.02;
 };
 
