@@ -11,8 +11,8 @@
 #include <map>
 #include <string>
 
+#include "edgeq/bench/harness.hpp"
 #include "edgeq/core/error.hpp"
-#include "edgeq/core/rng.hpp"
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/runtime/executor.hpp"
 
@@ -82,11 +82,7 @@ int main(int argc, char** argv) try {
       throw_input("unknown argument '{}'", a);
   }
   graph::Graph g = graph::load_onnx(argv[1]);
-  core::Shape shape = g.info(g.inputs.at(0)).shape;
-  if (!shape.empty() && shape[0] < 0) shape[0] = batch;
-  core::Tensor x(core::DType::F32, shape);
-  core::CounterRng rng(1, 0, 0);
-  for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
+  const core::Tensor x = bench::random_input(g, static_cast<std::size_t>(batch), 1);
   runtime::ExecutorOptions options;
   options.threads = threads;
   options.backend = reference ? runtime::Backend::Reference : runtime::Backend::Auto;

@@ -38,7 +38,14 @@ bool reset_peak_rss() {
   return static_cast<bool>(out);
 }
 
-namespace {
+std::vector<std::size_t> batch_ladder(std::size_t max_batch) {
+  if (max_batch == 0) throw_input("batch sizes must be >= 1");
+  std::vector<std::size_t> out;
+  for (std::size_t b = 1; b < max_batch; b *= 2) out.push_back(b);
+  out.push_back(max_batch);
+  return out;
+}
+
 core::Tensor random_input(const graph::Graph& g, std::size_t batch, std::uint64_t seed) {
   if (g.inputs.size() != 1) throw_input("benchmark: the model must have one input (has {})", g.inputs.size());
   core::Shape shape = g.info(g.inputs[0]).shape;
@@ -51,6 +58,8 @@ core::Tensor random_input(const graph::Graph& g, std::size_t batch, std::uint64_
   for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
   return x;
 }
+
+namespace {
 
 std::vector<std::size_t> batch_list(const std::vector<std::size_t>& asked) {
   std::vector<std::size_t> out{1};
@@ -161,10 +170,8 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
     Measurement m = measure(call, o.measure);
     if (metered) {
       measured_j = meter->read_joules() - j0;
-      batch1_runs = m.samples_ms.size();
+      batch1_runs = m.samples_ms.size() + o.measure.warmup_runs;  // the meter brackets the warm-up too
     }
-    // The meter brackets the warm-up too; count those runs in.
-    if (metered) batch1_runs += o.measure.warmup_runs;
     BatchPoint p;
     p.batch = b;
     p.latency = m.stats;

@@ -21,13 +21,11 @@ struct BenchCommand {
 };
 
 int run_bench(const BenchCommand& c) {
-  if (c.batch == 0) throw_input("--batch must be >= 1");
   if (!(c.options.measure.min_seconds >= 0) || c.options.measure.max_seconds < c.options.measure.min_seconds)
     throw_input("--min-seconds must be >= 0 and <= --max-seconds");
   bench::BenchOptions o = c.options;
-  o.batches.clear();
-  for (std::size_t b = 1; b < c.batch; b *= 2) o.batches.push_back(b);
-  o.batches.push_back(c.batch);
+  if (c.batch == 0) throw_input("--batch must be >= 1");
+  o.batches = bench::batch_ladder(c.batch);
   const auto profile = targets::find_profile(
       c.target, c.targets_dir.empty() ? std::vector<std::filesystem::path>{}
                                       : std::vector<std::filesystem::path>{c.targets_dir});

@@ -6,7 +6,6 @@
 
 #include <memory>
 
-#include "edgeq/core/rng.hpp"
 #include "edgeq/train/torch_model.hpp"
 #endif
 
@@ -23,12 +22,8 @@ bench::ExternalRunner gpu_runner() {
   return [](const graph::Graph& model, std::size_t batch) -> std::function<void()> {
     auto torch_model =
         std::make_shared<train::TorchModel>(model, train::TorchModelOptions{at::Device(at::kCUDA, 0)});
-    auto shape = model.info(model.inputs.at(0)).shape;
-    shape[0] = static_cast<std::int64_t>(batch);
-    core::Tensor x(core::DType::F32, shape);
-    core::CounterRng rng(1, 0, 0);
-    for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform());
-    auto input = std::make_shared<at::Tensor>(train::to_aten(x).to(at::Device(at::kCUDA, 0)));
+    auto input = std::make_shared<at::Tensor>(
+        train::to_aten(bench::random_input(model, batch, 1)).to(at::Device(at::kCUDA, 0)));
     return [torch_model, input] {
       at::NoGradGuard no_grad;
       torch_model->forward({*input});

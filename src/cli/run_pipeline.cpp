@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 #include "edgeq/bench/harness.hpp"
 #include "edgeq/bench/report.hpp"
@@ -115,6 +116,37 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
   const auto& layout = test_file.layout();
   const std::string data_shape = fmt::format("{}x{}x{}", layout.planes, layout.height, layout.width);
 
+  // Benchmark settings and target profiles, shared by every variant; a target's key covers what its numbers
+  // depend on (the profile's figures and the bench settings).
+  bench::BenchOptions bo;
+  bo.threads = c.bench_threads;
+  bo.batches = bench::batch_ladder(c.max_batch);
+  bo.measure.min_seconds = c.min_seconds;
+  bo.measure.max_seconds = c.max_seconds;
+  bo.cost = c.cost;
+  const std::string gpu_reason = gpu_unavailable_reason();
+  const bench::ExternalRunner gpu = gpu_reason.empty() ? gpu_runner() : bench::ExternalRunner{};
+  struct Target {
+    targets::TargetProfile profile;
+    std::string key;
+  };
+  std::vector<Target> targets;
+  for (const auto& name : c.targets) {
+    auto profile = targets::find_profile(name);
+    const std::string key = json{{"target", name},
+                                 {"origin", profile.origin},
+                                 {"device", profile.device},
+                                 {"tdp", profile.tdp_w.value_or(-1)},
+                                 {"price", profile.price_usd.value_or(-1)},
+                                 {"batches", bo.batches},
+                                 {"min", c.min_seconds},
+                                 {"max", c.max_seconds},
+                                 {"threads", c.bench_threads},
+                                 {"cost", {c.cost.lifetime_years, c.cost.usd_per_kwh}}}
+                                .dump();
+    targets.push_back({std::move(profile), key});
+  }
+
   json models = json::array();
   json events = json::array();
   std::vector<std::string> class_names;
@@ -135,7 +167,11 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
     std::vector<Variant> variants{{"fp32", "float", train_key, fp32_file}};
 
     if (!c.ptq.empty()) {
-      const std::string ptq_key = stable_hash(train_key + c.raw["quantise"].dump() + "ptq");
+      const std::string ptq_key = stable_hash(train_key + json{{"ptq", c.ptq},
+                                                               {"calibration", c.calibration},
+                                                               {"samples", c.calibration_samples},
+                                                               {"reduce_range", c.reduce_range}}
+                                                              .dump());
       std::vector<fs::path> files;
       for (const auto& s : c.ptq) files.push_back(out / "models" / fmt::format("{}.{}.onnx", m.name, s));
       book.run("ptq/" + m.name, ptq_key, files, [&] {
@@ -184,23 +220,19 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
     }
 
     json model_json{{"name", m.name}, {"training", training}, {"variants", json::array()}};
-    bench::BenchOptions bo;
-    bo.threads = c.bench_threads;
-    for (std::size_t b = 2; b <= c.max_batch; b *= 2) bo.batches.push_back(b);
-    if (std::find(bo.batches.begin(), bo.batches.end(), c.max_batch) == bo.batches.end())
-      bo.batches.push_back(c.max_batch);
-    bo.measure.min_seconds = c.min_seconds;
-    bo.measure.max_seconds = c.max_seconds;
-    bo.cost = c.cost;
-    const std::string gpu_reason = gpu_unavailable_reason();
     json fp32_predictions;
     for (const auto& v : variants) {
+      std::optional<graph::Graph> loaded;  // read once, for whichever of its stages run
+      auto graph_of = [&]() -> const graph::Graph& {
+        if (!loaded) loaded = graph::load_onnx(v.file);
+        return *loaded;
+      };
       const std::string eval_key = stable_hash(v.key + v.scheme + fmt::format("{}", c.eval_events));
       const json acc = book.run("eval/" + m.name + "/" + v.scheme, eval_key, {}, [&] {
         eval::EvalOptions eo;
         eo.threads = c.threads;
         eo.max_events = c.eval_events;
-        const auto r = eval::evaluate_model(graph::load_onnx(v.file), test_file, eo);
+        const auto r = eval::evaluate_model(graph_of(), test_file, eo);
         json j = r.confusion.to_json(r.class_names);
         j["events"] = r.events;
         j["seconds"] = r.seconds;
@@ -222,23 +254,11 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
                {"confusion", acc["confusion"]},
                {"classes", acc["classes"]},
                {"benchmarks", json::array()}};
-      for (const auto& t : c.targets) {
-        const auto profile = targets::find_profile(t);
-        const std::string bench_key = stable_hash(v.key + v.scheme + t + profile.origin + profile.device +
-                                                  json{{"b", bo.batches},
-                                                       {"min", c.min_seconds},
-                                                       {"max", c.max_seconds},
-                                                       {"threads", c.bench_threads},
-                                                       {"cost", {c.cost.lifetime_years, c.cost.usd_per_kwh}},
-                                                       {"tdp", profile.tdp_w.value_or(-1)},
-                                                       {"price", profile.price_usd.value_or(-1)}}
-                                                      .dump());
-        var["benchmarks"].push_back(
-            book.run("bench/" + m.name + "/" + v.scheme + "/" + t, bench_key, {}, [&] {
-              const auto r =
-                  bench::bench_model(graph::load_onnx(v.file), profile, bo,
-                                     gpu_reason.empty() ? gpu_runner() : bench::ExternalRunner{}, gpu_reason);
-              return json(bench::to_json(r));
+      for (const auto& t : targets) {
+        var["benchmarks"].push_back(book.run(
+            "bench/" + m.name + "/" + v.scheme + "/" + t.profile.name, stable_hash(v.key + v.scheme + t.key),
+            {}, [&] {
+              return json(bench::to_json(bench::bench_model(graph_of(), t.profile, bo, gpu, gpu_reason)));
             }));
       }
       model_json["variants"].push_back(var);

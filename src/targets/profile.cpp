@@ -15,17 +15,16 @@ namespace edgeq::targets {
 
 const std::vector<std::pair<std::string_view, std::string_view>>& builtin_target_files();
 
+namespace {
+constexpr std::pair<TargetKind, const char*> kKindNames[] = {{TargetKind::Cpu, "cpu"},
+                                                             {TargetKind::Gpu, "gpu"},
+                                                             {TargetKind::EdgeTpu, "edgetpu"},
+                                                             {TargetKind::Fpga, "fpga"}};
+}  // namespace
+
 std::string kind_name(TargetKind kind) {
-  switch (kind) {
-    case TargetKind::Cpu:
-      return "cpu";
-    case TargetKind::Gpu:
-      return "gpu";
-    case TargetKind::EdgeTpu:
-      return "edgetpu";
-    case TargetKind::Fpga:
-      return "fpga";
-  }
+  for (const auto& [k, name] : kKindNames)
+    if (k == kind) return name;
   return "?";
 }
 
@@ -47,16 +46,11 @@ TargetProfile parse_profile(const std::string& yaml_text, const std::string& ori
   p.origin = origin;
   p.name = f.required<std::string>("name");
   const auto kind = f.required<std::string>("kind");
-  if (kind == "cpu")
-    p.kind = TargetKind::Cpu;
-  else if (kind == "gpu")
-    p.kind = TargetKind::Gpu;
-  else if (kind == "edgetpu")
-    p.kind = TargetKind::EdgeTpu;
-  else if (kind == "fpga")
-    p.kind = TargetKind::Fpga;
-  else
+  const auto* known = std::find_if(std::begin(kKindNames), std::end(kKindNames),
+                                   [&](const auto& k) { return kind == k.second; });
+  if (known == std::end(kKindNames))
     throw_input("{}: kind '{}' is not one of cpu, gpu, edgetpu, fpga", origin, kind);
+  p.kind = known->first;
   const auto method = f.required<std::string>("method");
   if (method == "measured")
     p.method = Method::Measured;

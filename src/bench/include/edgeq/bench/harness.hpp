@@ -84,6 +84,13 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
 
 nlohmann::ordered_json to_json(const BenchResult& result);
 
+/// Batch sizes 1, 2, 4, ... below `max_batch`, then `max_batch` (Error(BadInput) for 0).
+std::vector<std::size_t> batch_ladder(std::size_t max_batch);
+
+/// Seeded uniform [0, 1) float32 input for the model's single input, its batch dimension set to `batch`;
+/// Error(BadInput) for several inputs or unknown dimensions besides the batch.
+core::Tensor random_input(const graph::Graph& model, std::size_t batch, std::uint64_t seed);
+
 /// Peak resident set size of this process in MiB (VmHWM), the current one (VmRSS), and the peak's reset
 /// (Linux clear_refs; returns false when not permitted, then the peak covers the whole process lifetime).
 double peak_rss_mib();
