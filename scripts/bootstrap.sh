@@ -10,7 +10,7 @@ packages=(
   libfmt-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libhdf5-dev hdf5-tools zlib1g-dev librandom123-dev
   libcairo2-dev fonts-dejavu-core
-  libonnx-dev libprotobuf-dev libdnnl-dev libtorch-dev
+  libonnx-dev libprotobuf-dev libdnnl-dev libtorch-dev libflatbuffers-dev flatbuffers-compiler
   python3-torch python3-onnx
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-venv

@@ -21,6 +21,12 @@ class TempDir {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
+  /// A named folder, for fixtures shared by a test suite (SetUpTestSuite has no current test).
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / ("edgeq-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
   ~TempDir() { std::filesystem::remove_all(path_); }
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }

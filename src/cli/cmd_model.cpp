@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,7 +25,7 @@ namespace edgeq::cli {
 
 namespace {
 struct ModelOptions {
-  std::string model, input_shape, input, out, fixed_point;
+  std::string model, input_shape, input, out, fixed_point, value;
   int classes = 3;
   std::uint64_t seed = 1;
   std::size_t threads = 1;
@@ -185,10 +187,16 @@ int run_predict(const ModelOptions& o) {
   }
   runtime::ExecutorOptions xo{o.threads};
   if (o.reference) xo.backend = runtime::Backend::Reference;
+  if (!o.value.empty()) {
+    if (!g.values.count(o.value) && std::find(g.inputs.begin(), g.inputs.end(), o.value) == g.inputs.end())
+      throw_input("--value '{}': no such value in {}", o.value, o.model);
+    g.outputs = {o.value};
+  }
   runtime::Executor ex(std::move(g), xo);
   const auto outputs = ex.run({x});
   core::write_npy(o.out, outputs.at(0));
-  spdlog::info("wrote {} ({})", o.out, core::shape_str(outputs[0].shape()));
+  spdlog::info("wrote {} ({} {})", o.out, core::dtype_name(outputs[0].dtype()),
+               core::shape_str(outputs[0].shape()));
   return 0;
 }
 
@@ -238,6 +246,9 @@ void add_model_commands(CLI::App& app, Action& action) {
     cmd->add_option("--out", o->out, "Output .npy (first model output)")->required();
     cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
     cmd->add_flag("--reference", o->reference, "Reference kernels only (the semantics; slow)");
+    cmd->add_option(
+        "--value", o->value,
+        "Write this value (e.g. an int8 activation, in its own type) instead of the first output");
     cmd->add_flag("--no-normalise", o->no_normalise,
                   "Feed the input as is, without the normalisation a trained model records");
     cmd->add_flag("--force", o->force, "Overwrite the output");

@@ -24,6 +24,15 @@ QuantizedMultiplier quantize_multiplier(double m) {
   return {static_cast<std::int32_t>(q_fixed), shift};
 }
 
+QuantizedMultiplier mean_multiplier(double real, std::int64_t count) {
+  if (count < 1) throw_input("mean over {} elements", count);
+  const QuantizedMultiplier m = quantize_multiplier(real);
+  int s = 0;
+  while ((std::int64_t{2} << s) <= count) ++s;  // floor(log2(count))
+  s = std::max(0, std::min({s, 32, 31 + m.shift}));
+  return {static_cast<std::int32_t>((static_cast<std::int64_t>(m.multiplier) << s) / count), m.shift - s};
+}
+
 QuantParams choose_asymmetric(float min, float max, std::int32_t qmin, std::int32_t qmax) {
   if (!std::isfinite(min) || !std::isfinite(max) || min > max)
     throw_input("invalid calibration range [{}, {}]", min, max);

@@ -307,7 +307,8 @@ class Lowering {
     } else {
       q.op_type = "QGlobalAveragePool";
       q.attrs["y_zero_point"] = std::int64_t{t->params.zero_point};
-      q.attrs["real_multiplier"] = static_cast<float>(static_cast<double>(x->scale) / t->params.scale);
+      q.attrs["x_scale"] = x->scale;
+      q.attrs["y_scale"] = t->params.scale;
     }
     commit(i, std::move(q), *t);
     return true;

@@ -88,4 +88,11 @@ AddRequantisation AddRequantisation::read(const graph::Node& node) {
   return r;
 }
 
+double global_pool_real_multiplier(const graph::Node& node) {
+  if (node.has("x_scale") && node.has("y_scale"))
+    return static_cast<double>(node.attr_float("x_scale", 1.0f)) /
+           static_cast<double>(node.attr_float("y_scale", 1.0f));
+  return node.attr_float("real_multiplier", 1.0f);
+}
+
 }  // namespace edgeq::quant

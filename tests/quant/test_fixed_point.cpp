@@ -116,5 +116,20 @@ TEST(QuantParams, AsymmetricSymmetricAndRoundTrip) {
   EXPECT_EQ(quantize(0.0f, p, 0, 255), p.zero_point);  // zero is exact
 }
 
+// TFLite MEAN's multiplier: QuantizeMultiplier(s_x / s_y) = (1613027504, 3), then the mantissa x 2^7 / 144
+// (integer division) with shift 3 - 7. Scales from a nunet_s export; LiteRT's reference MEAN agreed with this
+// on 40 random scale/shape cases x 64 channels (tests/peer/litert_matches.py checks whole models).
+TEST(FixedPoint, MeanMultiplierDividesTheMantissa) {
+  const double real = static_cast<double>(1.4192843437194824f) / static_cast<double>(0.23619326949119568f);
+  const auto m = quantize_multiplier(real);
+  EXPECT_EQ(m.multiplier, 1613027504);
+  EXPECT_EQ(m.shift, 3);
+  const auto mean = mean_multiplier(real, 144);
+  EXPECT_EQ(mean.multiplier, 1433802225);  // a direct quantize_multiplier(real / 144) gives ...226
+  EXPECT_EQ(mean.shift, -4);
+  EXPECT_EQ(mean_multiplier(real, 1).multiplier, m.multiplier);
+  EXPECT_THROW(mean_multiplier(real, 0), edgeq::Error);
+}
+
 }  // namespace
 }  // namespace edgeq::quant

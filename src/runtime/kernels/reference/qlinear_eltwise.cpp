@@ -4,8 +4,9 @@
 //   QAveragePool (TFLite AVERAGE_POOL_2D; input and output share scale and zero point): the window sum of the
 //        stored codes (padding counted as the zero point when count_include_pad) divided by the divisor with
 //        ties away from zero.
-//   QGlobalAveragePool: acc = sum (x - x_zp) over H x W; y = clamp(MBQM(acc, quantize_multiplier(
-//        real_multiplier / (H W))) + y_zp, y_min, y_max) (edgeq's definition: one fixed-point rescale).
+//   QGlobalAveragePool (TFLite MEAN over H, W, reference kernel): acc = sum (x - x_zp) over H x W;
+//        y = clamp(MBQM(acc, mean_multiplier(s_x / s_y, H W)) + y_zp, y_min, y_max); 32-bit MBQM for 8-bit
+//        types (acc in int32), the 64-bit one for int16.
 #include <algorithm>
 
 #include "edgeq/graph/geometry.hpp"
@@ -77,14 +78,17 @@ void qglobal_average_pool_typed(KernelContext& c) {
   const auto yzp = static_cast<std::int32_t>(c.node.attr_int("y_zero_point", 0));
   const auto lo = static_cast<std::int32_t>(c.node.attr_int("y_min", -128));
   const auto hi = static_cast<std::int32_t>(c.node.attr_int("y_max", 127));
-  const double real = c.node.attr_float("real_multiplier", 1.0f);
-  const quant::QuantizedMultiplier m = quant::quantize_multiplier(real / static_cast<double>(len));
+  const quant::QuantizedMultiplier m =
+      quant::mean_multiplier(quant::global_pool_real_multiplier(c.node), len);
   const T* x = c.inputs[0]->data<T>();
   T* y = c.outputs[0]->data<T>();
   for (std::int64_t p = 0; p < planes; ++p) {
     std::int64_t acc = 0;
     for (std::int64_t i = 0; i < len; ++i) acc += x[p * len + i] - xzp;
-    const std::int32_t v = quant::multiply_by_quantized_multiplier_64(acc, m) + yzp;
+    const std::int32_t v =
+        (sizeof(T) == 1 ? quant::multiply_by_quantized_multiplier(static_cast<std::int32_t>(acc), m)
+                        : quant::multiply_by_quantized_multiplier_64(acc, m)) +
+        yzp;
     y[p] = static_cast<T>(std::clamp(v, lo, hi));
   }
 }

@@ -30,6 +30,13 @@ struct QuantizedMultiplier {
 /// or m >= 2^30.
 QuantizedMultiplier quantize_multiplier(double m);
 
+/// Multiplier of an integer mean over `count` elements (TFLite MEAN / GlobalAveragePool, reference kernel):
+/// M = quantize_multiplier(real); s = min(floor(log2(count)), 32, 31 + M.shift); the result has the
+/// mantissa floor(M.multiplier 2^s / count) and the shift M.shift - s, so sum * result ~ sum * real / count.
+/// Derived by running LiteRT's reference MEAN on random int8 inputs and scales (tests/peer/litert_matches.py
+/// checks it end to end). Throws as quantize_multiplier; count must be >= 1.
+QuantizedMultiplier mean_multiplier(double real, std::int64_t count);
+
 /// round(a * b / 2^31) with ties towards +infinity; INT32_MIN * INT32_MIN saturates to INT32_MAX.
 inline std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) {
   constexpr auto kMin = std::numeric_limits<std::int32_t>::min();

@@ -5,7 +5,7 @@
 //                 float)
 //   QAdd:         a/b/y zero points, left_shift, a/b/y multiplier+shift, y_min, y_max
 //   QAveragePool: x_zero_point (= y's), y_min, y_max; QGlobalAveragePool: x/y zero points, y_min, y_max,
-//                 real_multiplier (s_x / s_y, divided by the window size at run time)
+//                 x_scale, y_scale (float; older files: real_multiplier = s_x / s_y as float)
 #pragma once
 
 #include <cstdint>
@@ -45,5 +45,8 @@ struct AddRequantisation {
   void write(graph::Node& node) const;
   static AddRequantisation read(const graph::Node& node);
 };
+
+/// s_x / s_y of a QGlobalAveragePool node, in double from its float scales (TFLite's computation).
+double global_pool_real_multiplier(const graph::Node& node);
 
 }  // namespace edgeq::quant

@@ -1,0 +1,69 @@
+// edgeq export --format tflite and edgeq edgetpu analyse: files LiteRT reads (the bit-exact comparison is
+// tests/peer/litert_matches.py), and bad input (one error line, exit 2, no file left).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include "cli/run_edgeq.hpp"
+#include "test_util.hpp"
+
+using namespace edgeq::test;
+
+namespace {
+class ExportCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("ExportCli");
+    ASSERT_EQ(run_edgeq("-q simulate --events 12 --seed 3 --threads 2 --out " + path("calib.h5")).exit_code,
+              0);
+    ASSERT_EQ(run_edgeq("-q zoo export nunet_s --seed 2 --out " + path("m.onnx")).exit_code, 0);
+    const std::string calib = " --calib " + path("calib.h5") + " --calib-samples 12 --no-bias-correction";
+    for (const std::string scheme : {"int8", "int16x8"})
+      ASSERT_EQ(run_edgeq("-q quantize --model " + path("m.onnx") + " --scheme " + scheme + calib +
+                          " --out " + path("m." + scheme + ".onnx"))
+                    .exit_code,
+                0);
+    ASSERT_EQ(run_edgeq("-q quantize --model " + path("m.onnx") + " --scheme int8 --exclude conv2" + calib +
+                        " --out " + path("m.mixed.onnx"))
+                  .exit_code,
+              0);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string path(const std::string& name) { return (*dir_ / name).string(); }
+
+  static void expect_bad(const std::string& args, const std::string& fragment) {
+    const std::size_t before = count_files(dir_->path());
+    const auto r = run_edgeq(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_EQ(count_lines(r.output), 1) << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+    EXPECT_EQ(count_files(dir_->path()), before) << args;
+  }
+  static TempDir* dir_;
+};
+TempDir* ExportCli::dir_ = nullptr;
+
+TEST_F(ExportCli, Int8ModelBecomesATfliteFlatbuffer) {
+  const auto r =
+      run_edgeq("export --format tflite --model " + path("m.int8.onnx") + " --out " + path("m.tflite"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("input [1, 200, 200, 3] float32 NHWC"), std::string::npos) << r.output;
+  std::ifstream f(path("m.tflite"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 80000u);        // nunet_s: 80k int8 parameters
+  EXPECT_EQ(bytes.substr(4, 4), "TFL3");  // flatbuffer file identifier of the TFLite schema
+  std::filesystem::remove(path("m.tflite"));
+}
+
+TEST_F(ExportCli, BadInputIsOneClearError) {
+  const std::string out = " --out " + path("x.tflite");
+  expect_bad("export --model " + path("m.onnx") + out, "is not quantised");
+  expect_bad("export --model " + path("m.mixed.onnx") + out, "computes in float32 after quantisation");
+  expect_bad("export --model " + path("m.int16x8.onnx") + out, "no Edge TPU TFLite form");
+  expect_bad("export --format onnx --model " + path("m.int8.onnx") + out, "--format 'onnx'");
+  expect_bad("export --model " + path("missing.onnx") + out, "missing.onnx");
+}
+
+}  // namespace
