@@ -26,6 +26,7 @@ int run_cli(int argc, char** argv) {
   add_bench_command(app, action);
   add_report_command(app, action);
   add_export_command(app, action);
+  add_edgetpu_command(app, action);
 #ifdef EDGEQ_WITH_TORCH
   add_train_command(app, action);
   add_run_command(app, action);

@@ -1,4 +1,5 @@
-// ResNet50V2 and DenseNet169 with the topology of keras.applications (resnet_v2.py, densenet.py).
+// ResNet50V2, ResNet152V2 and DenseNet169 with the topology of keras.applications (resnet_v2.py,
+// densenet.py).
 #include "edgeq/zoo/builder.hpp"
 #include "models.hpp"
 
@@ -48,19 +49,27 @@ std::string transition(GraphBuilder& b, const std::string& x, const std::string&
   y = b.conv(y, b.channels(x) / 2, {1, 1}, 1, {0, 0, 0, 0}, false, name + "_conv");
   return b.avg_pool(y, 2, 2, {0, 0, 0, 0}, name + "_pool");
 }
-}  // namespace
 
-graph::Graph build_resnet50v2(const ZooOptions& o) {
-  GraphBuilder b("resnet50v2", o.seed);
+/// ResNetV2 with the given blocks per stack (ResNet50V2: 3, 4, 6, 3; ResNet152V2: 3, 8, 36, 3).
+graph::Graph build_resnet_v2(const char* name, const int (&blocks)[4], const ZooOptions& o) {
+  GraphBuilder b(name, o.seed);
   auto x = b.input("input", {-1, o.input[0], o.input[1], o.input[2]});
   x = b.conv(x, 64, {7, 7}, 2, {3, 3, 3, 3}, true, "conv1_conv");  // ZeroPadding2D(3) + valid conv
   x = b.max_pool(b.zero_pad(x, {1, 1, 1, 1}, "pool1_pad"), 3, 2, {0, 0, 0, 0}, "pool1_pool");
-  x = stack2(b, x, 64, 3, 2, "conv2");
-  x = stack2(b, x, 128, 4, 2, "conv3");
-  x = stack2(b, x, 256, 6, 2, "conv4");
-  x = stack2(b, x, 512, 3, 1, "conv5");
+  x = stack2(b, x, 64, blocks[0], 2, "conv2");
+  x = stack2(b, x, 128, blocks[1], 2, "conv3");
+  x = stack2(b, x, 256, blocks[2], 2, "conv4");
+  x = stack2(b, x, 512, blocks[3], 1, "conv5");
   x = b.relu(b.batchnorm(x, kEps, "post_bn"), "post_relu");
   return b.finish({b.classifier(x, o.classes)});
+}
+}  // namespace
+
+graph::Graph build_resnet50v2(const ZooOptions& o) {
+  return build_resnet_v2("resnet50v2", {3, 4, 6, 3}, o);
+}
+graph::Graph build_resnet152v2(const ZooOptions& o) {
+  return build_resnet_v2("resnet152v2", {3, 8, 36, 3}, o);
 }
 
 graph::Graph build_densenet169(const ZooOptions& o) {

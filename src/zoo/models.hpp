@@ -12,5 +12,10 @@ graph::Graph build_mobilenetv2(const ZooOptions& o);
 graph::Graph build_nunet_s(const ZooOptions& o);
 graph::Graph build_nunet_m(const ZooOptions& o);
 graph::Graph build_jet_mlp(const ZooOptions& o);
+graph::Graph build_resnet152v2(const ZooOptions& o);
+graph::Graph build_resnet50(const ZooOptions& o);
+graph::Graph build_mobilenet(const ZooOptions& o);
+graph::Graph build_inceptionv1(const ZooOptions& o);
+graph::Graph build_inceptionv4(const ZooOptions& o);
 
 }  // namespace edgeq::zoo

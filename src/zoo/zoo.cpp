@@ -21,6 +21,12 @@ const std::vector<ZooEntry>& entries() {
       {"nunet_s", build_nunet_s, {3, 200, 200}, 16},
       {"nunet_m", build_nunet_m, {3, 200, 200}, 16},
       {"jet_mlp", build_jet_mlp, {16}, 1},
+      // Architectures of the published Edge TPU latencies (edgetpu model calibration).
+      {"mobilenet", build_mobilenet, {3, 224, 224}, 32},
+      {"inceptionv1", build_inceptionv1, {3, 224, 224}, 32},
+      {"resnet50", build_resnet50, {3, 224, 224}, 32},
+      {"resnet152v2", build_resnet152v2, {3, 224, 224}, 32},
+      {"inceptionv4", build_inceptionv4, {3, 299, 299}, 75},
   };
   return e;
 }

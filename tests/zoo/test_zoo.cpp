@@ -27,6 +27,24 @@ TEST(Zoo, KerasApplicationParameterCounts) {
   EXPECT_EQ(params("densenet169", {3, 224, 224}, 1000), 14307880);
   EXPECT_EQ(params("inceptionv3", {3, 299, 299}, 1000), 23851784);
   EXPECT_EQ(params("mobilenetv2", {3, 224, 224}, 1000), 3538984);
+  // The Edge TPU calibration architectures available in keras.applications.
+  EXPECT_EQ(params("mobilenet", {3, 224, 224}, 1000), 4253864);
+  EXPECT_EQ(params("resnet50", {3, 224, 224}, 1000), 25636712);
+  EXPECT_EQ(params("resnet152v2", {3, 224, 224}, 1000), 60380648);
+}
+
+// MobileNet v1: 569M multiply-adds, 4.2M parameters (Howard et al., arXiv:1704.04861, Table 8); Inception v1:
+// 1.5G multiply-adds (Szegedy et al., CVPR 2015, sec. 5); Inception v4 at 299 x 299: ~12.3G, the figure
+// usually quoted (e.g. Bianco et al., IEEE Access 2018, "Benchmark analysis of representative deep neural
+// network architectures", Fig. 1, operations counted as multiply-adds).
+TEST(Zoo, CalibrationArchitecturesMacs) {
+  zoo::ZooOptions o;
+  o.classes = 1001;
+  o.input = {3, 224, 224};
+  EXPECT_NEAR(static_cast<double>(macs(zoo::build("mobilenet", o))), 569e6, 5e6);
+  EXPECT_NEAR(static_cast<double>(macs(zoo::build("inceptionv1", o))), 1.5e9, 0.05e9);
+  o.input = {3, 299, 299};
+  EXPECT_NEAR(static_cast<double>(macs(zoo::build("inceptionv4", o))), 12.3e9, 0.2e9);
 }
 
 // MobileNetV2 1.0/224: ~300M multiply-adds (Sandler et al., CVPR 2018, Table 5);
