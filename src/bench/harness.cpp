@@ -10,7 +10,10 @@
 #include "edgeq/core/error.hpp"
 #include "edgeq/core/rng.hpp"
 #include "edgeq/runtime/executor.hpp"
+#include "edgeq/targets/edgetpu.hpp"
+#include "edgeq/targets/edgetpu_runtime.hpp"
 #include "edgeq/targets/energy_meter.hpp"
+#include "edgeq/targets/tflite_export.hpp"
 
 namespace edgeq::bench {
 
@@ -97,6 +100,65 @@ void fill_energy(BenchResult& r, const BenchOptions& o, std::optional<double> me
                     o.cost.lifetime_years, *r.profile.price_usd, o.cost.usd_per_kwh);
   }
 }
+/// The edgetpu target's latency model on the model's int8 TFLite form.
+void bench_edgetpu_modelled(const graph::Graph& model, const BenchOptions& o,
+                            const std::vector<std::size_t>& batches, BenchResult& r) {
+  r.device = r.profile.device;
+  const auto params = targets::EdgeTpuModelParams::from_map(r.profile.model);  // a bad profile is bad input
+  bool placeholder = false;
+  targets::TfliteModel tfl;
+  bool quantised = false;
+  for (const auto& n : model.nodes) quantised |= n.op_type == "QuantizeLinear" && n.domain.empty();
+  if (!quantised && !o.edgetpu_model_float) {
+    r.method = "unavailable";
+    r.reason =
+        "the Edge TPU runs fully int8-quantised models only (this variant has no static int8 quantisation)";
+    return;
+  }
+  try {
+    tfl = targets::edgetpu_tflite_of(model, &placeholder);
+  } catch (const Error& e) {
+    if (e.kind() != Error::Kind::BadInput) throw;
+    r.method = "unavailable";
+    r.reason = fmt::format("no Edge TPU (TFLite int8) form: {}", e.what());
+    return;
+  }
+  const auto a = targets::analyse_edgetpu(tfl, params.cache_bytes);
+  const auto l = targets::model_edgetpu_latency(a, params);
+  const double ms = l.total_s * 1e3;
+  r.method = "modelled";
+  r.threads = 0;
+  r.pinning = "modelled (no Edge TPU runtime or device here)";
+  for (const auto b : batches) {
+    BatchPoint p;
+    p.batch = b;
+    const double t = ms * static_cast<double>(b);  // one inference at a time on the TPU
+    p.latency.runs = 1;
+    p.latency.p50_ms = p.latency.p90_ms = p.latency.p99_ms = p.latency.mean_ms = t;
+    p.latency.min_ms = p.latency.max_ms = p.latency.p50_low_ms = p.latency.p50_high_ms = t;
+    p.converged = true;
+    p.throughput_per_s = t > 0 ? 1e3 * static_cast<double>(b) / t : 0;
+    r.points.push_back(p);
+  }
+  r.energy.measured_unavailable = "modelled target (no device, no energy counter)";
+  fill_energy(r, o, std::nullopt, 0);
+  constexpr double kMiB = 1024.0 * 1024.0;
+  r.model = {{"name", "edgeq Edge TPU latency model (docs/edgetpu.md)"},
+             {"input", placeholder ? "int8 export with placeholder quantisation ranges (float model)"
+                                   : "int8 TFLite export of the quantised model"},
+             {"tpu_ops", a.tpu_ops},
+             {"cpu_ops", a.cpu_ops},
+             {"first_cpu_op", a.first_cpu_op},
+             {"cached_parameters_mib", static_cast<double>(a.cached_bytes) / kMiB},
+             {"streamed_parameters_mib", static_cast<double>(a.streamed_bytes) / kMiB},
+             {"breakdown_ms",
+              {{"tpu_compute", l.compute_s * 1e3},
+               {"parameter_streaming", l.streaming_s * 1e3},
+               {"input_output", l.io_s * 1e3},
+               {"cpu_fallback", l.cpu_s * 1e3},
+               {"per_inference", l.overhead_s * 1e3}}},
+             {"parameters", r.profile.model}};
+}
 }  // namespace
 
 BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile& profile,
@@ -110,7 +172,25 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
   r.host = targets::describe_host();
   r.threads = o.threads == 0 ? r.host.affinity.size() : o.threads;
   const auto batches = batch_list(o.batches);
-  if (profile.kind == targets::TargetKind::EdgeTpu || profile.kind == targets::TargetKind::Fpga) {
+  std::unique_ptr<targets::EdgeTpuRunner> edgetpu_runner;
+  if (profile.kind == targets::TargetKind::EdgeTpu) {
+    std::string why = targets::edgetpu_runtime_unavailable();
+    if (why.empty()) {
+      try {
+        edgetpu_runner = targets::EdgeTpuRunner::open(targets::tflite_flatbuffer(model));
+      } catch (const Error& e) {
+        if (e.kind() != Error::Kind::BadInput) throw;
+        why = e.what();
+      }
+    }
+    if (!edgetpu_runner) {
+      bench_edgetpu_modelled(model, o, batches, r);
+      if (!r.model.is_null()) r.model["why_not_measured"] = why;
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return r;
+    }
+  }
+  if (profile.kind == targets::TargetKind::Fpga) {
     r.method = "unavailable";
     r.device = profile.device;
     r.reason = fmt::format(
@@ -121,7 +201,16 @@ BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile&
   std::optional<runtime::Executor> executor;
   std::vector<core::Tensor> inputs;
   std::optional<targets::EnergyMeter> meter;
-  if (profile.kind == targets::TargetKind::Gpu) {
+  if (edgetpu_runner) {
+    meter.emplace(targets::EnergyMeter::none("the Edge TPU has no energy counter"));
+    make_call = [&](std::size_t batch) -> std::function<void()> {
+      return [&, batch] {
+        for (std::size_t i = 0; i < batch; ++i) edgetpu_runner->invoke();
+      };
+    };
+    r.device = edgetpu_runner->device();
+    r.pinning = "Edge TPU delegate (host thread unpinned)";
+  } else if (profile.kind == targets::TargetKind::Gpu) {
     if (!gpu_runner) {
       r.method = "unavailable";
       r.device = profile.device;
@@ -246,6 +335,7 @@ nlohmann::ordered_json to_json(const BenchResult& r) {
       {"per_joule_basis", e.per_joule_basis},
       {"inferences_per_dollar", opt(e.inferences_per_dollar)},
       {"per_dollar_method", e.per_dollar_note}};
+  if (!r.model.is_null()) j["latency_model"] = r.model;
   j["seconds"] = r.seconds;
   return j;
 }

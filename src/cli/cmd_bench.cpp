@@ -45,15 +45,32 @@ int run_bench(const BenchCommand& c) {
   }
   const auto& s = r.points.front().latency;
   fmt::print("{} on {} ({}, {}; {}):\n", c.model, r.target, r.method, r.device, r.pinning);
-  fmt::print("latency at batch 1: p50 {:.3f} ms (95 % CI {:.3f}-{:.3f}), p90 {:.3f}, p99 {:.3f}, {} runs\n",
-             s.p50_ms, s.p50_low_ms, s.p50_high_ms, s.p90_ms, s.p99_ms, s.runs);
+  if (r.method == "modelled") {
+    const auto& m = r.model;
+    const auto& b = m["breakdown_ms"];
+    fmt::print(
+        "MODELLED latency at batch 1: {:.3f} ms = TPU compute {:.3f} + parameter streaming {:.3f} + "
+        "input/output {:.3f} + CPU fallback {:.3f} + per inference {:.3f} ms\n",
+        s.p50_ms, b["tpu_compute"].get<double>(), b["parameter_streaming"].get<double>(),
+        b["input_output"].get<double>(), b["cpu_fallback"].get<double>(), b["per_inference"].get<double>());
+    fmt::print(
+        "{} operators on the TPU, {} on the CPU; parameters {:.2f} MiB cached, {:.2f} MiB streamed; {}\n",
+        m["tpu_ops"].get<int>(), m["cpu_ops"].get<int>(), m["cached_parameters_mib"].get<double>(),
+        m["streamed_parameters_mib"].get<double>(), m["input"].get<std::string>());
+    if (m.contains("why_not_measured"))
+      fmt::print("not measured: {}\n", m["why_not_measured"].get<std::string>());
+  } else {
+    fmt::print("latency at batch 1: p50 {:.3f} ms (95 % CI {:.3f}-{:.3f}), p90 {:.3f}, p99 {:.3f}, {} runs\n",
+               s.p50_ms, s.p50_low_ms, s.p50_high_ms, s.p90_ms, s.p99_ms, s.runs);
+  }
   fmt::print("| batch | p50 (ms) | p99 (ms) | throughput (/s) |\n|---|---|---|---|\n");
   for (const auto& p : r.points)
     fmt::print("| {} | {:.3f} | {:.3f} | {:.1f} |\n", p.batch, p.latency.p50_ms, p.latency.p99_ms,
                p.throughput_per_s);
   const auto& e = j["energy"];
-  fmt::print("peak RSS {:.1f} MiB ({:.1f} MiB at the start)\nK = {} W ms ({})\nmeasured energy: {}\n",
-             r.peak_rss_mib, r.start_rss_mib,
+  if (r.peak_rss_mib > 0)
+    fmt::print("peak RSS {:.1f} MiB ({:.1f} MiB at the start)\n", r.peak_rss_mib, r.start_rss_mib);
+  fmt::print("K = {} W ms ({})\nmeasured energy: {}\n",
              e["k_w_ms"].is_null() ? "n/a" : fmt::format("{:.2f}", e["k_w_ms"].get<double>()),
              e["k_method"].get<std::string>(),
              e["measured_mj"].is_null()

@@ -119,6 +119,7 @@ int run_experiment(const ExperimentConfig& c, const fs::path& out, bool progress
   // Benchmark settings and target profiles, shared by every variant; a target's key covers what its numbers
   // depend on (the profile's figures and the bench settings).
   bench::BenchOptions bo;
+  bo.edgetpu_model_float = false;  // float / float16 / dynamic variants: no Edge TPU column, as in the study
   bo.threads = c.bench_threads;
   bo.batches = bench::batch_ladder(c.max_batch);
   bo.measure.min_seconds = c.min_seconds;

@@ -126,4 +126,10 @@ double EnergyMeter::read_joules() {
   return sum;
 }
 
+EnergyMeter EnergyMeter::none(std::string reason) {
+  EnergyMeter m;
+  m.reason_ = std::move(reason);
+  return m;
+}
+
 }  // namespace edgeq::targets

@@ -145,9 +145,9 @@ TEST(Harness, EnergyAndCostFollowFromTheProfileAndTheMeasuredLatency) {
 
 TEST(Harness, TargetsWithoutAMeasurementAreUnavailableNeverInvented) {
   const graph::Graph g = zoo::build("jet_mlp", {{16}, 5, 1});
-  const auto tpu = bench::bench_model(g, targets::find_profile("edgetpu"), {});
-  EXPECT_EQ(tpu.method, "unavailable");
-  EXPECT_TRUE(tpu.points.empty());
+  const auto fpga = bench::bench_model(g, targets::find_profile("fpga"), {});
+  EXPECT_EQ(fpga.method, "unavailable");
+  EXPECT_TRUE(fpga.points.empty());
   const auto gpu = bench::bench_model(g, targets::find_profile("gpu"), {}, {}, "no CUDA device visible");
   EXPECT_EQ(gpu.method, "unavailable");
   EXPECT_EQ(gpu.reason, "no CUDA device visible");

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/run_edgeq.hpp"
 #include "test_util.hpp"
@@ -64,6 +65,50 @@ TEST_F(ExportCli, BadInputIsOneClearError) {
   expect_bad("export --model " + path("m.int16x8.onnx") + out, "no Edge TPU TFLite form");
   expect_bad("export --format onnx --model " + path("m.int8.onnx") + out, "--format 'onnx'");
   expect_bad("export --model " + path("missing.onnx") + out, "missing.onnx");
+}
+
+TEST_F(ExportCli, EdgeTpuAnalyseOfTheExport) {
+  ASSERT_EQ(run_edgeq("-q export --model " + path("m.int8.onnx") + " --out " + path("a.tflite")).exit_code,
+            0);
+  auto r = run_edgeq("edgetpu analyse " + path("a.tflite"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Operators mapped to the Edge TPU: 11; to the CPU: 2"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("SOFTMAX"), std::string::npos);
+  EXPECT_NE(r.output.find("Modelled latency"), std::string::npos);
+  r = run_edgeq("edgetpu analyse " + path("a.tflite") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["tpu_ops"], 11);
+  EXPECT_EQ(j["streamed_parameter_bytes"], 0);
+  EXPECT_EQ(j["latency_ms"]["method"], "modelled");
+  EXPECT_NEAR(j["k_w_ms"].get<double>(), 2 * j["latency_ms"]["total"].get<double>(), 1e-9);
+  // Bad input: a truncated file, a non-Edge TPU profile, a missing file.
+  {
+    std::ifstream in(path("a.tflite"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(path("cut.tflite"), std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  expect_bad("edgetpu analyse " + path("cut.tflite"), "corrupt or truncated");
+  expect_bad("edgetpu analyse " + path("a.tflite") + " --target cpu", "not an Edge TPU profile");
+  expect_bad("edgetpu analyse " + path("none.tflite"), "cannot read TFLite file");
+  std::filesystem::remove(path("cut.tflite"));
+  std::filesystem::remove(path("a.tflite"));
+}
+
+// Done-when of issue 8: a modelled Edge TPU latency and K = 2 W x latency for every zoo model.
+TEST_F(ExportCli, BenchOnEdgeTpuIsModelledForEveryZooModel) {
+  for (const std::string model : {"resnet50v2", "densenet169", "inceptionv3", "mobilenetv2", "nunet_s"}) {
+    const auto r = run_edgeq("-q bench --model " + model + " --target edgetpu --json");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["method"], "modelled") << model;
+    const double ms = j["latency_ms"]["p50"].get<double>();
+    EXPECT_GT(ms, 0.1) << model;
+    EXPECT_NEAR(j["energy"]["k_w_ms"].get<double>(), 2 * ms, 1e-9) << model;
+    EXPECT_NE(j["energy"]["k_method"].get<std::string>().find("modelled"), std::string::npos);
+    EXPECT_EQ(j["latency_model"]["cpu_ops"], 2) << model;  // DEQUANTIZE + float SOFTMAX
+  }
 }
 
 }  // namespace

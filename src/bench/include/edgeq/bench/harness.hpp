@@ -36,6 +36,10 @@ struct BenchOptions {
   MeasureOptions measure;
   std::uint64_t seed = 1;  ///< of the random input
   CostAssumptions cost;
+  /// edgetpu (modelled): a model without QuantizeLinear nodes is modelled as its int8 export (true), or is
+  /// unavailable (false: the scheme tables of `edgeq run`, where the Edge TPU column of a float, float16 or
+  /// dynamic-range variant is empty, as in the study).
+  bool edgetpu_model_float = true;
 };
 
 struct BatchPoint {
@@ -69,6 +73,8 @@ struct BenchResult {
   double start_rss_mib = 0;        ///< resident memory when it started (peak - start: this model's share)
   EnergyFigures energy;
   double seconds = 0;
+  /// Modelled targets: the latency model's inputs and breakdown (JSON "latency_model"); null otherwise.
+  nlohmann::ordered_json model;
 };
 
 /// A latency source for targets edgeq cannot time with its own runtime (e.g. the GPU through LibTorch):
@@ -76,8 +82,11 @@ struct BenchResult {
 using ExternalRunner = std::function<std::function<void()>(const graph::Graph&, std::size_t batch)>;
 
 /// Benchmarks `model` on `profile`. cpu: the edgeq runtime here. gpu: `gpu_runner` if given, else
-/// unavailable. edgetpu, fpga: unavailable until their latency models exist (labelled so). Error(BadInput)
-/// for a model the runtime cannot run or bad options.
+/// unavailable. edgetpu: measured through libedgetpu when an Edge TPU runtime and device are present
+/// (targets/edgetpu_runtime.hpp), else modelled (targets/edgetpu.hpp: the model's int8 TFLite export, the
+/// profile's calibrated parameters; batch b = b sequential inferences); a model without a TFLite form is
+/// unavailable with the exporter's reason. fpga: unavailable until its model exists (labelled so).
+/// Error(BadInput) for a model the runtime cannot run or bad options.
 BenchResult bench_model(const graph::Graph& model, const targets::TargetProfile& profile,
                         const BenchOptions& options, const ExternalRunner& gpu_runner = {},
                         const std::string& gpu_unavailable = "");

@@ -17,6 +17,8 @@ class EnergyMeter {
   static EnergyMeter rapl(const std::string& powercap_root = "/sys/class/powercap");
   /// NVML device `index`.
   static EnergyMeter nvml(unsigned index = 0);
+  /// No counter, for the reason given (e.g. a device without one).
+  static EnergyMeter none(std::string reason);
 
   EnergyMeter(EnergyMeter&&) noexcept;
   EnergyMeter& operator=(EnergyMeter&&) noexcept;
