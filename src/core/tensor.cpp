@@ -103,4 +103,23 @@ void Tensor::type_mismatch(DType wanted) const {
   throw_internal("tensor holds {} but was accessed as {}", dtype_name(dtype_), dtype_name(wanted));
 }
 
+std::int64_t Tensor::int_value(std::int64_t i) const {
+  switch (dtype_) {
+    case DType::I8:
+      return data<std::int8_t>()[i];
+    case DType::U8:
+      return data<std::uint8_t>()[i];
+    case DType::Bool:
+      return static_cast<const std::uint8_t*>(raw())[i];
+    case DType::I16:
+      return data<std::int16_t>()[i];
+    case DType::I32:
+      return data<std::int32_t>()[i];
+    case DType::I64:
+      return data<std::int64_t>()[i];
+    default:
+      throw_internal("int_value of a {} tensor", dtype_name(dtype_));
+  }
+}
+
 }  // namespace edgeq::core

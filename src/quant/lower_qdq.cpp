@@ -29,18 +29,7 @@ struct TensorQ {  // per-tensor affine parameters of a quantised activation
 };
 
 std::int32_t element_as_int(const Tensor& t, std::int64_t i) {
-  switch (t.dtype()) {
-    case DType::I8:
-      return t.data<std::int8_t>()[i];
-    case DType::U8:
-      return t.data<std::uint8_t>()[i];
-    case DType::I16:
-      return t.data<std::int16_t>()[i];
-    case DType::I32:
-      return t.data<std::int32_t>()[i];
-    default:
-      return 0;
-  }
+  return t.dtype() == DType::F32 ? 0 : static_cast<std::int32_t>(t.int_value(i));
 }
 
 std::pair<std::int32_t, std::int32_t> type_range(DType t) {

@@ -31,21 +31,6 @@ struct ValueQ {
   DType type = DType::I8;
 };
 
-std::int64_t int_element(const core::Tensor& t, std::int64_t i) {
-  switch (t.dtype()) {
-    case DType::I8:
-      return t.data<std::int8_t>()[i];
-    case DType::U8:
-      return t.data<std::uint8_t>()[i];
-    case DType::I16:
-      return t.data<std::int16_t>()[i];
-    case DType::I32:
-      return t.data<std::int32_t>()[i];
-    default:
-      return 0;
-  }
-}
-
 std::map<std::string, ValueQ> quantisation_of_values(const Graph& g) {
   std::map<std::string, ValueQ> out;
   for (const auto& n : g.nodes) {
@@ -61,7 +46,7 @@ std::map<std::string, ValueQ> quantisation_of_values(const Graph& g) {
     p.type = zp ? zp->dtype() : (q ? DType::U8 : g.info(v).dtype);
     for (std::int64_t i = 0; i < s->second.numel(); ++i) {
       p.q.scales.push_back(s->second.data<float>()[i]);
-      p.q.zero_points.push_back(zp ? int_element(*zp, zp->numel() == 1 ? 0 : i) : 0);
+      p.q.zero_points.push_back(zp ? zp->int_value(zp->numel() == 1 ? 0 : i) : 0);
     }
     p.q.axis = static_cast<int>(n.attr_int("axis", 1));
     out[v] = p;

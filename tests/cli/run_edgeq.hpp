@@ -1,10 +1,12 @@
 // Runs the edgeq binary as a user would and captures its exit code and combined output.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace edgeq::test {
@@ -30,6 +32,23 @@ inline int count_lines(const std::string& s) {
   int n = 0;
   for (char c : s) n += c == '\n';
   return n;
+}
+
+/// Runs a command that must be refused as bad input: exit code 2 and one line of output containing
+/// `fragment`. With `dir`: the number of files in it must not change (nothing half-written is left).
+inline void expect_bad_input(const std::string& args, const std::string& fragment,
+                             const std::filesystem::path& dir = {}) {
+  std::size_t before = 0;
+  if (!dir.empty())
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++before;
+  const auto r = run_edgeq(args);
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+  EXPECT_EQ(count_lines(r.output), 1) << r.output;
+  EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+  if (dir.empty()) return;
+  std::size_t after = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++after;
+  EXPECT_EQ(after, before) << args;
 }
 
 }  // namespace edgeq::test

@@ -35,12 +35,7 @@ class ExportCli : public ::testing::Test {
   static std::string path(const std::string& name) { return (*dir_ / name).string(); }
 
   static void expect_bad(const std::string& args, const std::string& fragment) {
-    const std::size_t before = count_files(dir_->path());
-    const auto r = run_edgeq(args);
-    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
-    EXPECT_EQ(count_lines(r.output), 1) << r.output;
-    EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
-    EXPECT_EQ(count_files(dir_->path()), before) << args;
+    expect_bad_input(args, fragment, dir_->path());
   }
   static TempDir* dir_;
 };

@@ -16,10 +16,7 @@ using namespace edgeq::test;
 
 namespace {
 void expect_bad(const std::string& args, const std::string& fragment, const TempDir& dir, std::size_t files) {
-  const auto r = run_edgeq(args);
-  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
-  EXPECT_EQ(count_lines(r.output), 1) << r.output;
-  EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+  expect_bad_input(args, fragment);
   EXPECT_EQ(count_files(dir.path()), files) << args;
 }
 }  // namespace

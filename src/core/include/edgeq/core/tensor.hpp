@@ -90,6 +90,8 @@ class Tensor {
   }
   void* raw() { return storage_.get(); }
   const void* raw() const { return storage_.get(); }
+  /// Element i of an integer or bool tensor (zero points, shapes); throws Error(Internal) for float ones.
+  std::int64_t int_value(std::int64_t i) const;
 
  private:
   template <typename T>
