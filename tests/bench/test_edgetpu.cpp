@@ -7,9 +7,13 @@
 
 #include "edgeq/bench/harness.hpp"
 #include "edgeq/core/error.hpp"
+#include "edgeq/quant/ptq.hpp"
+#include "edgeq/runtime/constant_folding.hpp"
 #include "edgeq/targets/edgetpu.hpp"
 #include "edgeq/targets/edgetpu_runtime.hpp"
 #include "edgeq/targets/profile.hpp"
+#include "edgeq/targets/tflite_export.hpp"
+#include "edgeq/zoo/builder.hpp"
 #include "edgeq/zoo/zoo.hpp"
 
 namespace edgeq::targets {
@@ -171,6 +175,55 @@ TEST(EdgeTpu, CorruptFilesAreBadInput) {
   // The right identifier, but the root offset points past the end.
   EXPECT_NE(message({0xf0, 0, 0, 0, 'T', 'F', 'L', '3', 0, 0, 0, 0}).find("corrupt or truncated"),
             std::string::npos);
+}
+
+/// int8 QDQ form of a float graph with placeholder ranges (what edgetpu_tflite_of does).
+graph::Graph placeholder_int8(graph::Graph g) {
+  runtime::fold_constants(g);
+  quant::prepare_for_quantisation(g);
+  quant::QuantizeOptions o;
+  o.bias_correction = false;
+  const auto plan = quant::plan_quantisation(g, o);
+  return quant::build_quantised_graph(g, plan,
+                                      std::vector<std::pair<float, float>>(plan.tensors.size(), {-1, 1}), o);
+}
+
+std::string export_error(const graph::Graph& g) {
+  try {
+    tflite_flatbuffer(g);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::BadInput);
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(TfliteExport, RefusesWhatTfliteCannotHold) {
+  {  // a grouped convolution that is not depthwise
+    zoo::GraphBuilder b("grouped", 1);
+    auto x = b.input("input", {-1, 4, 8, 8});
+    x = b.conv(x, 4, {3, 3}, 1, {1, 1, 1, 1}, true, "grouped_conv", 2);
+    const auto msg = export_error(placeholder_int8(b.finish({b.classifier(x, 3)})));
+    EXPECT_NE(msg.find("'grouped_conv' (Conv): 2 groups of 2 channels"), std::string::npos) << msg;
+  }
+  {  // a 5-D tensor
+    graph::Graph g;
+    g.inputs = {"x"};
+    g.values["x"] = {core::DType::F32, {1, 2, 3, 4, 5}};
+    g.initializers["s"] = core::Tensor::from<float>({}, std::vector<float>{0.1f});
+    g.initializers["z"] = core::Tensor::from<std::int8_t>({}, std::vector<std::int8_t>{0});
+    g.nodes.push_back({"q", "QuantizeLinear", "", {"x", "s", "z"}, {"xq"}, {}});
+    g.nodes.push_back({"dq", "DequantizeLinear", "", {"xq", "s", "z"}, {"y"}, {}});
+    g.outputs = {"y"};
+    g.infer_shapes();
+    const auto msg = export_error(g);
+    EXPECT_NE(msg.find("rank 5"), std::string::npos) << msg;
+  }
+  {  // a float model
+    zoo::ZooOptions o;
+    const auto msg = export_error(zoo::build("nunet_s", o));
+    EXPECT_NE(msg.find("not quantised"), std::string::npos) << msg;
+  }
 }
 
 // No libedgetpu here: `edgetpu` is modelled, K = 2 W x the modelled latency, and the reason is recorded.

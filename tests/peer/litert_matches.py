@@ -4,7 +4,8 @@ simulated events, exported as .tflite, and run by LiteRT's reference kernels (Op
 edgeq's integer reference runtime (`edgeq predict --reference`) on a simulated event and a seeded random image of
 integer pixel values:
   * the int8 logits (the tensor DEQUANTIZE reads) must be bit-identical;
-  * the float outputs (DEQUANTIZE then float SOFTMAX, run by both) must agree within 1e-6;
+  * the float outputs (DEQUANTIZE then float SOFTMAX, run by both) must agree within the float32 rounding
+    bound of a softmax, 2 (n + 3) 2^-24 for n classes;
   * for nunet_s every integer activation tensor is compared, bit for bit.
 LiteRT's optimised kernels (the default resolver without XNNPACK) are run as well and their differences printed,
 not asserted: their int8 MEAN rounds differently from LiteRT's own reference (measured: 1 LSB in a few channels).
@@ -85,8 +86,12 @@ def check(name, scheme, fp32, calib, inputs, tmp, every_tensor):
               f"max |probability difference| {dprob:.2e}; LiteRT optimised kernels: logits differ by <= {opt_diff} LSB")
         if not same:
             failures.append(f"{name} {scheme} {label}: int8 logits differ")
-        if dprob > 1e-6:
-            failures.append(f"{name} {scheme} {label}: probabilities differ by {dprob}")
+        # The integer logits being equal, only the float SOFTMAX differs: LiteRT computes it in float32,
+        # edgeq's reference in double then rounds. float32 exp, a sum of n terms and a division err by at most
+        # (n + 3) units in the last place (2^-24 relative) of probabilities <= 1; doubled for margin.
+        tolerance = 2 * (ref_out.size + 3) * 2.0 ** -24
+        if dprob > tolerance:
+            failures.append(f"{name} {scheme} {label}: probabilities differ by {dprob} > {tolerance:.2e}")
         if every_tensor:
             checked = 0
             for t, v in ref_tensors.items():
