@@ -438,6 +438,10 @@ class Exporter {
     const auto win = graph::resolve_window(n, xs[2], xs[3], ks[0], ks[1]);
     if (win.dh != 1 || win.dw != 1)
       throw_input("node '{}' ({}): dilated pooling has no TFLite form", n.name, n.op_type);
+    if (win.out_h != (xs[2] + win.pad_top + win.pad_bottom - win.kh) / win.sh + 1 ||
+        win.out_w != (xs[3] + win.pad_left + win.pad_right - win.kw) / win.sw + 1)
+      throw_input("node '{}' ({}): ceil_mode windows past the padded input have no TFLite form", n.name,
+                  n.op_type);
     const ValueQ& q = qparams(n.inputs[0]);
     const bool include_pad = average && n.attr_int("count_include_pad", 0) != 0;
     const std::int32_t lowest = q.type == DType::U8 ? 0 : -128;
