@@ -270,6 +270,8 @@ class Exporter {
       if (op == "QuantizeLinear")
         return unary(n, tfl::BuiltinOperator_QUANTIZE, 1, tfl::BuiltinOptions_QuantizeOptions,
                      tfl::CreateQuantizeOptions(w_.builder()).Union());
+      // A weight's DQ left behind (its reader was not lowered): the float reader is the error to report.
+      if (op == "DequantizeLinear" && g_.is_initializer(n.inputs[0])) return;
       if (op == "DequantizeLinear")
         return unary(n, tfl::BuiltinOperator_DEQUANTIZE, 2, tfl::BuiltinOptions_DequantizeOptions,
                      tfl::CreateDequantizeOptions(w_.builder()).Union());
@@ -288,7 +290,8 @@ class Exporter {
       if (!integer && graph::find_schema(n.domain, op) && op != "Transpose")
         throw_input(
             "node '{}' ({}) computes in float32 after quantisation: the Edge TPU needs a fully int8 "
-            "model (quantise it, or exclude nothing from quantisation)",
+            "model: every compute op with int8 inputs, weights and outputs (quantise with no exclusions; a "
+            "QAT model must quantise its input too)",
             n.name, op);
     }
     throw_input("node '{}' ({}{}) has no TFLite equivalent in edgeq's exporter", n.name,

@@ -223,6 +223,17 @@ TEST(TfliteExport, RefusesWhatTfliteCannotHold) {
     const auto msg = export_error(g);
     EXPECT_NE(msg.find("rank 5"), std::string::npos) << msg;
   }
+  {  // an int8 model whose first convolution reads the float input (QAT models with an unquantised input)
+    zoo::ZooOptions o;
+    auto g = placeholder_int8(zoo::build("nunet_s", o));
+    for (auto& n : g.nodes)
+      if (n.op_type == "Conv") {
+        n.inputs[0] = g.inputs[0];
+        break;
+      }
+    const auto msg = export_error(g);
+    EXPECT_NE(msg.find("'stem' (Conv) computes in float32"), std::string::npos) << msg;
+  }
   {  // a float model
     zoo::ZooOptions o;
     const auto msg = export_error(zoo::build("nunet_s", o));
