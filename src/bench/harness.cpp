@@ -107,9 +107,7 @@ void bench_edgetpu_modelled(const graph::Graph& model, const BenchOptions& o,
   const auto params = targets::EdgeTpuModelParams::from_map(r.profile.model);  // a bad profile is bad input
   bool placeholder = false;
   targets::TfliteModel tfl;
-  bool quantised = false;
-  for (const auto& n : model.nodes) quantised |= n.op_type == "QuantizeLinear" && n.domain.empty();
-  if (!quantised && !o.edgetpu_model_float) {
+  if (!targets::has_static_quantisation(model) && !o.edgetpu_model_float) {
     r.method = "unavailable";
     r.reason =
         "the Edge TPU runs fully int8-quantised models only (this variant has no static int8 quantisation)";

@@ -65,6 +65,12 @@ Window2d resolve_window(const Node& node, std::int64_t in_h, std::int64_t in_w, 
   return w;
 }
 
+std::pair<std::int64_t, std::int64_t> same_padding(std::int64_t in, std::int64_t k_eff, std::int64_t stride) {
+  const std::int64_t out = (in + stride - 1) / stride;
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + k_eff - in, 0);
+  return {total / 2, total - total / 2};
+}
+
 Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b) {
   const std::size_t r = std::max(a.size(), b.size());
   Shape out(r);

@@ -13,6 +13,7 @@
 #include "edgeq/core/error.hpp"
 #include "edgeq/graph/geometry.hpp"
 #include "edgeq/graph/op_registry.hpp"
+#include "edgeq/quant/fixed_point.hpp"
 #include "edgeq/quant/lower_qdq.hpp"
 #include "edgeq/quant/qlinear_attrs.hpp"
 #include "tflite_writer.hpp"
@@ -75,13 +76,6 @@ std::vector<std::uint8_t> bytes_of(const std::vector<T>& v) {
   std::vector<std::uint8_t> b(v.size() * sizeof(T));
   if (!v.empty()) std::memcpy(b.data(), v.data(), b.size());
   return b;
-}
-
-/// TensorFlow SAME padding along one axis: (before, after).
-std::pair<std::int64_t, std::int64_t> same_pads(std::int64_t in, std::int64_t k_eff, std::int64_t stride) {
-  const std::int64_t out = (in + stride - 1) / stride;
-  const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + k_eff - in, 0);
-  return {total / 2, total - total / 2};
 }
 
 class Exporter {
@@ -174,22 +168,20 @@ class Exporter {
   tfl::ActivationFunctionType fused(const Node& n, const std::string& v, std::int64_t lo,
                                     std::int64_t hi) const {
     const ValueQ& p = qparams(v);
-    const std::int64_t qmin = p.type == DType::U8 ? 0 : -128, qmax = p.type == DType::U8 ? 255 : 127;
-    const double s = p.q.scales[0];
-    const std::int64_t zp = p.q.zero_points[0];
-    auto q = [&](double x) {
-      return zp + static_cast<std::int64_t>(std::round(static_cast<float>(x) / static_cast<float>(s)));
-    };
-    const std::int64_t relu_lo = std::max(qmin, zp);
+    const std::int32_t qmin = p.type == DType::U8 ? 0 : -128, qmax = p.type == DType::U8 ? 255 : 127;
+    const quant::QuantParams qp{p.q.scales[0], static_cast<std::int32_t>(p.q.zero_points[0])};
+    // TFLite's CalculateActivationRangeQuantized: the clamp is [quantize(lo), quantize(hi)] in the type's
+    // range.
+    auto q = [&](float x) -> std::int64_t { return quant::quantize(x, qp, qmin, qmax); };
+    const std::int64_t relu_lo = q(0.0f);
     struct Option {
       tfl::ActivationFunctionType f;
       std::int64_t lo, hi;
     };
-    for (const Option& o :
-         {Option{tfl::ActivationFunctionType_NONE, qmin, qmax},
-          Option{tfl::ActivationFunctionType_RELU, relu_lo, qmax},
-          Option{tfl::ActivationFunctionType_RELU6, relu_lo, std::min(qmax, q(6.0))},
-          Option{tfl::ActivationFunctionType_RELU_N1_TO_1, std::max(qmin, q(-1.0)), std::min(qmax, q(1.0))}})
+    for (const Option& o : {Option{tfl::ActivationFunctionType_NONE, qmin, qmax},
+                            Option{tfl::ActivationFunctionType_RELU, relu_lo, qmax},
+                            Option{tfl::ActivationFunctionType_RELU6, relu_lo, q(6.0f)},
+                            Option{tfl::ActivationFunctionType_RELU_N1_TO_1, q(-1.0f), q(1.0f)}})
       if (o.lo == lo && o.hi == hi) return o.f;
     throw_input(
         "node '{}' ({}): output clamp [{}, {}] is none of TFLite's fused activations (NONE, RELU, RELU6, "
@@ -211,8 +203,8 @@ class Exporter {
         win.out_h == (in_h - (win.kh - 1) * win.dh - 1) / win.sh + 1 &&
         win.out_w == (in_w - (win.kw - 1) * win.dw - 1) / win.sw + 1)
       return p;
-    const auto sh = same_pads(in_h, (win.kh - 1) * win.dh + 1, win.sh);
-    const auto sw = same_pads(in_w, (win.kw - 1) * win.dw + 1, win.sw);
+    const auto sh = graph::same_padding(in_h, (win.kh - 1) * win.dh + 1, win.sh);
+    const auto sw = graph::same_padding(in_w, (win.kw - 1) * win.dw + 1, win.sw);
     if (win.pad_top == sh.first && win.pad_bottom == sh.second && win.pad_left == sw.first &&
         win.pad_right == sw.second && win.out_h == (in_h + win.sh - 1) / win.sh &&
         win.out_w == (in_w + win.sw - 1) / win.sw) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "edgeq/core/error.hpp"
+#include "edgeq/graph/geometry.hpp"
 #include "edgeq/graph/op_registry.hpp"
 
 namespace edgeq::zoo {
@@ -23,12 +24,22 @@ const core::Shape& GraphBuilder::shape(const std::string& value) const {
 }
 
 Pads GraphBuilder::same_pads(const std::string& x, std::int64_t k, std::int64_t s) const {
+  return same_pads(x, k, k, s);
+}
+
+Pads GraphBuilder::same_pads(const std::string& x, std::int64_t kh, std::int64_t kw, std::int64_t s) const {
   const auto& sh = shape(x);
-  auto total = [&](std::int64_t in) {
-    return std::max<std::int64_t>(0, ((in + s - 1) / s - 1) * s + k - in);
-  };
-  const std::int64_t ph = total(sh[2]), pw = total(sh[3]);
-  return {ph / 2, pw / 2, ph - ph / 2, pw - pw / 2};
+  const auto [top, bottom] = graph::same_padding(sh[2], kh, s);
+  const auto [left, right] = graph::same_padding(sh[3], kw, s);
+  return {top, left, bottom, right};
+}
+
+std::string GraphBuilder::conv_bn_relu(const std::string& x, std::int64_t filters,
+                                       std::array<std::int64_t, 2> kernel, std::int64_t stride, bool valid,
+                                       const std::string& name, float epsilon) {
+  const Pads pads = valid ? Pads{0, 0, 0, 0} : same_pads(x, kernel[0], kernel[1], stride);
+  const auto y = conv(x, filters, kernel, stride, pads, false, name);
+  return relu(batchnorm(y, epsilon, name + "_bn", false), name + "_relu");
 }
 
 std::string GraphBuilder::node(const std::string& op, const std::string& name,

@@ -23,12 +23,7 @@ struct ConvBn {
   int count = 0;
   std::string operator()(const std::string& x, std::int64_t filters, std::int64_t kh, std::int64_t kw,
                          std::int64_t stride = 1, bool valid = false) {
-    const std::string n = prefix + std::to_string(++count);
-    Pads pads{0, 0, 0, 0};
-    if (!valid)
-      pads = stride == 1 ? Pads{(kh - 1) / 2, (kw - 1) / 2, kh / 2, kw / 2} : b.same_pads(x, kh, stride);
-    const auto y = b.conv(x, filters, {kh, kw}, stride, pads, false, n);
-    return b.relu(b.batchnorm(y, eps, n + "_bn", false), n + "_relu");
+    return b.conv_bn_relu(x, filters, {kh, kw}, stride, valid, prefix + std::to_string(++count), eps);
   }
 };
 

@@ -11,10 +11,7 @@ struct Inception {
   int count = 0;
   std::string cbr(const std::string& x, std::int64_t filters, std::int64_t kh, std::int64_t kw,
                   std::int64_t stride = 1, bool valid = false) {
-    const std::string n = "conv2d_" + std::to_string(++count);
-    const Pads pads = valid ? Pads{0, 0, 0, 0} : Pads{(kh - 1) / 2, (kw - 1) / 2, kh / 2, kw / 2};
-    const auto y = b.conv(x, filters, {kh, kw}, stride, pads, false, n);
-    return b.relu(b.batchnorm(y, 1e-3f, n + "_bn", false), n + "_relu");
+    return b.conv_bn_relu(x, filters, {kh, kw}, stride, valid, "conv2d_" + std::to_string(++count), 1e-3f);
   }
   std::string avg3(const std::string& x, const std::string& name) {
     return b.avg_pool(x, 3, 1, {1, 1, 1, 1}, name);

@@ -7,8 +7,6 @@
 
 #include "edgeq/bench/harness.hpp"
 #include "edgeq/core/error.hpp"
-#include "edgeq/quant/ptq.hpp"
-#include "edgeq/runtime/constant_folding.hpp"
 #include "edgeq/targets/edgetpu.hpp"
 #include "edgeq/targets/edgetpu_runtime.hpp"
 #include "edgeq/targets/profile.hpp"
@@ -179,17 +177,6 @@ TEST(EdgeTpu, CorruptFilesAreBadInput) {
   // The right identifier, but the root offset points past the end.
   EXPECT_NE(message({0xf0, 0, 0, 0, 'T', 'F', 'L', '3', 0, 0, 0, 0}).find("corrupt or truncated"),
             std::string::npos);
-}
-
-/// int8 QDQ form of a float graph with placeholder ranges (what edgetpu_tflite_of does).
-graph::Graph placeholder_int8(graph::Graph g) {
-  runtime::fold_constants(g);
-  quant::prepare_for_quantisation(g);
-  quant::QuantizeOptions o;
-  o.bias_correction = false;
-  const auto plan = quant::plan_quantisation(g, o);
-  return quant::build_quantised_graph(g, plan,
-                                      std::vector<std::pair<float, float>>(plan.tensors.size(), {-1, 1}), o);
 }
 
 std::string export_error(const graph::Graph& g) {

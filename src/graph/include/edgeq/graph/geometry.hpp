@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "edgeq/graph/ir.hpp"
@@ -68,6 +69,10 @@ double resize_source_coord(const std::string& mode, double o, double scale, std:
 /// ONNX Resize nearest_mode (round_prefer_floor, round_prefer_ceil, floor, ceil) applied to a source
 /// coordinate, clamped to [0, len).
 std::int64_t resize_nearest_index(const std::string& nearest_mode, double v, std::int64_t len);
+
+/// TensorFlow "SAME" padding along one axis for an input of `in`, a window spanning `k_eff` inputs (dilation
+/// included) and `stride`: (before, after), the odd pixel after. The output has ceil(in / stride) positions.
+std::pair<std::int64_t, std::int64_t> same_padding(std::int64_t in, std::int64_t k_eff, std::int64_t stride);
 
 /// Numpy-style broadcast of two shapes; throws Error(BadInput) naming the node if incompatible.
 Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b);

@@ -93,6 +93,14 @@ EdgeTpuLatency model_edgetpu_latency(const EdgeTpuAnalysis& a, const EdgeTpuMode
 
 namespace edgeq::targets {
 
+/// Whether `model` has static activation quantisation (ONNX QuantizeLinear nodes): only such a model can have
+/// an int8 TFLite form of its own.
+bool has_static_quantisation(const graph::Graph& model);
+
+/// The int8 QDQ form of a float model with placeholder ranges [-1, 1] for every activation (no calibration):
+/// right in shapes, operators and parameter sizes, not meant to be run.
+graph::Graph placeholder_int8(const graph::Graph& fp32);
+
 /// The TFLite form of a model for the Edge TPU analysis: a QDQ int8/uint8 model is exported as is; a float
 /// model is given int8 quantisation with placeholder ranges first (its shapes, operators and parameter
 /// sizes are those of its int8 export; no calibration needed, the numbers are not meant to be run).

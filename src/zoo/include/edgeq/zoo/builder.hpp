@@ -23,12 +23,17 @@ class GraphBuilder {
 
   /// TensorFlow "same" padding (extra pixel at the end) for a k x k window with stride s on value x.
   Pads same_pads(const std::string& x, std::int64_t k, std::int64_t s) const;
+  Pads same_pads(const std::string& x, std::int64_t kh, std::int64_t kw, std::int64_t s) const;
 
   std::string conv(const std::string& x, std::int64_t filters, std::array<std::int64_t, 2> kernel,
                    std::int64_t stride, Pads pads, bool bias, const std::string& name,
                    std::int64_t group = 1);
   std::string depthwise_conv(const std::string& x, std::int64_t kernel, std::int64_t stride, Pads pads,
                              const std::string& name);
+  /// Convolution without bias, BatchNormalization without scale, ReLU (Keras Inception's conv2d_bn, TF-slim's
+  /// conv + batch_norm): TensorFlow "same" padding unless `valid`; nodes `name`, `name`_bn, `name`_relu.
+  std::string conv_bn_relu(const std::string& x, std::int64_t filters, std::array<std::int64_t, 2> kernel,
+                           std::int64_t stride, bool valid, const std::string& name, float epsilon);
   /// Inference BatchNormalization with identity statistics; scale=false makes the scale a fixed constant
   /// (Keras scale=False), not a parameter.
   std::string batchnorm(const std::string& x, float epsilon, const std::string& name, bool scale = true);
