@@ -18,6 +18,7 @@
 #include "edgeq/graph/onnx_io.hpp"
 #include "edgeq/graph/op_registry.hpp"
 #include "edgeq/quant/fake_quant.hpp"
+#include "edgeq/quant/number_types.hpp"
 #include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
 
@@ -40,9 +41,7 @@ bool is_qonnx_quant(const graph::Node& n) {
 
 /// Quantisation nodes (QDQ, QONNX, ApFixed): listed as the bits of the layers they serve, not as layers.
 bool is_qdq_node(const graph::Node& n) {
-  return is_qonnx_quant(n) ||
-         (n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear" ||
-                               n.op_type == "DynamicQuantizeLinear" || n.op_type == "Cast"));
+  return quant::is_quantisation_node(n);
 }
 
 /// Bit width of a QONNX quantiser (BipolarQuant: 1; Quant: its constant bitwidth input, else 0).
