@@ -31,6 +31,7 @@ int run_cli(int argc, char** argv) {
 #ifdef EDGEQ_WITH_TORCH
   add_train_command(app, action);
   add_run_command(app, action);
+  add_search_command(app, action);
 #endif
   // Name an unknown command instead of CLI11's generic "a subcommand is required".
   for (int i = 1; i < argc; ++i) {

@@ -33,6 +33,8 @@ data::EventDisplay event_display_of(const data::EventFileReader& reader, const s
                                     std::size_t index, int scale = 3);
 /// Only in builds with LibTorch (EDGEQ_WITH_TORCH).
 void add_train_command(CLI::App& app, Action& action);
+/// Only in builds with LibTorch: each search trial is an `edgeq train` run.
+void add_search_command(CLI::App& app, Action& action);
 
 /// Runs the edgeq command line; returns the process exit code.
 int run_cli(int argc, char** argv);
