@@ -71,6 +71,7 @@ search::Costs costs_of(const graph::Graph& model, const quant::EnergyProfile& pr
 }
 
 search::TrialOutcome run_trial(const SearchCommand& c, const fs::path& dir, const search::TrialRequest& t) {
+  core::throw_if_cancelled();  // a finished trial is still logged; no new one starts after Ctrl-C
   const fs::path trial = dir / "trials" / fmt::format("c{:03d}", t.config_id);
   fs::create_directories(trial);
   core::write_file_atomic(trial / "config.yaml", t.config_yaml);
@@ -95,7 +96,7 @@ search::TrialOutcome run_trial(const SearchCommand& c, const fs::path& dir, cons
   while (fgets(buf, sizeof buf, pipe)) text += buf;
   const int status = pclose(pipe);
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 130 || core::cancel_requested()) throw Error(Error::Kind::Cancelled, "search interrupted");
+  if (code == 130) throw Error(Error::Kind::Cancelled, "search interrupted (finished trials are logged)");
   if (code != 0)
     throw_internal("trial {} (config {}) failed with exit code {}: see {}", t.id, t.config_id, code,
                    (trial / "train.log").string());

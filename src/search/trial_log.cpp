@@ -32,7 +32,7 @@ TrialLog::TrialLog(std::filesystem::path path, const nlohmann::ordered_json& fin
       if (!head.at("edgeq_search").contains(k) || head.at("edgeq_search").at(k) != nlohmann::json(v))
         what += (what.empty() ? "" : ", ") + k;
     throw_input(
-        "{}: this search log was made with other settings ({} differ): resume with the same space and "
+        "{}: this search log was made with other settings (different: {}): resume with the same space and "
         "options, or choose a new --out directory",
         path_.string(), what);
   }
