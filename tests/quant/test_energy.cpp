@@ -11,19 +11,13 @@
 #include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/quant/ptq.hpp"
 #include "edgeq/zoo/zoo.hpp"
+#include "jet_mlp_fixture.hpp"
 
 namespace edgeq::quant {
 namespace {
 
-const std::filesystem::path kJetConfig =
-    std::filesystem::path(EDGEQ_SHARED_DIR) / "data/hls4ml-example-models/config/qkeras_3layer_config.yml";
-
-graph::Graph jet_mlp() {
-  zoo::ZooOptions o;
-  o.classes = 5;
-  o.seed = 7;
-  return zoo::build("jet_mlp", o);
-}
+using test::jet_mlp;
+using test::kJetConfig;
 
 EnergyReport estimate(graph::Graph g, const std::string& config_yaml, NumberType source) {
   if (!config_yaml.empty()) insert_fake_quant(g, LayerQuantConfig::parse(config_yaml));

@@ -14,19 +14,13 @@
 #include "edgeq/quant/qonnx_to_qdq.hpp"
 #include "edgeq/runtime/executor.hpp"
 #include "edgeq/zoo/zoo.hpp"
+#include "jet_mlp_fixture.hpp"
 
 namespace edgeq::quant {
 namespace {
 
-const std::filesystem::path kJetConfig =
-    std::filesystem::path(EDGEQ_SHARED_DIR) / "data/hls4ml-example-models/config/qkeras_3layer_config.yml";
-
-graph::Graph jet_mlp() {
-  zoo::ZooOptions o;
-  o.classes = 5;
-  o.seed = 7;
-  return zoo::build("jet_mlp", o);
-}
+using test::jet_mlp;
+using test::kJetConfig;
 
 core::Tensor jet_inputs(std::uint64_t seed) {
   core::Tensor x(core::DType::F32, {64, 16});

@@ -6,15 +6,12 @@
 #include "edgeq/quant/fake_quant.hpp"
 #include "edgeq/search/space.hpp"
 #include "edgeq/zoo/zoo.hpp"
+#include "jet_mlp_fixture.hpp"
 
 namespace edgeq::search {
 namespace {
 
-graph::Graph jet_mlp() {
-  zoo::ZooOptions o;
-  o.classes = 5;
-  return zoo::build("jet_mlp", o);
-}
+using test::jet_mlp;
 
 const char* kSpace = R"(
 weight:
