@@ -7,14 +7,12 @@
 
 namespace edgeq::data {
 
-namespace {
 // Debian's libhdf5 is not built thread-safe: every reader call holds this lock (data loaders read in
 // background threads).
 std::mutex& h5_mutex() {
   static std::mutex m;
   return m;
 }
-}  // namespace
 
 struct EventFileReader::Impl {
   std::string path;

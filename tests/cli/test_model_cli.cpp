@@ -110,7 +110,7 @@ TEST(ModelCli, BadModelsAndInputs) {
   expect_bad(predict("jet.onnx", "x_int.npy"), "float32", dir, files);
   expect_bad(predict("jet.onnx", "x_junk.npy"), "not a .npy file", dir, files);
   expect_bad(predict("nothere.onnx", "x_ok.npy"), "not found", dir, files);
-  expect_bad("info --model resnet51", "neither an ONNX file nor a zoo model", dir, files);
+  expect_bad("info --model resnet51", "neither an ONNX or Keras (.json, .h5) file nor a zoo model", dir, files);
   expect_bad("zoo export resnet51 --out " + (dir / "z.onnx").string(), "resnet51", dir, files);
   expect_bad("info --model inceptionv3 --input 3x32x32", "at least 75x75", dir, files);
   expect_bad("info --model nunet_s --input 3x2OOx200", "invalid shape", dir, files);

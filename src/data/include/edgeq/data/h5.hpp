@@ -3,7 +3,13 @@
 
 #include <hdf5.h>
 
+#include <mutex>
 #include <string>
+
+namespace edgeq::data {
+/// Held around every HDF5 call: Debian's libhdf5 is not built thread-safe.
+std::mutex& h5_mutex();
+}  // namespace edgeq::data
 
 namespace edgeq::data::h5 {
 
