@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "edgeq/cli/commands.hpp"
+#include "edgeq/cli/model_source.hpp"
 #include "edgeq/core/atomic_file.hpp"
 #include "edgeq/core/cancel.hpp"
 #include "edgeq/core/error.hpp"
@@ -123,7 +124,7 @@ int run_search_command(SearchCommand c) {
   c.options.goal = search::parse_goal(c.goal);
   c.options.validate();
   const auto profile = quant::find_energy_profile(c.profile);
-  const graph::Graph model = graph::load_onnx(c.model);
+  const graph::Graph model = load_model(c.model, "", 3, 1);  // ONNX or Keras file
   auto space = search::load_search_space(c.space, model);
   const std::string reference = reference_config(model, space, c.reference);
   const data::EventFileReader val(c.val);
@@ -191,7 +192,7 @@ void add_search_command(CLI::App& app, Action& action) {
   auto c = std::make_shared<SearchCommand>();
   auto& o = c->options;
   auto* cmd = app.add_subcommand("search", "Per-layer mixed-precision search (AutoQKeras-style, QAT trials)");
-  cmd->add_option("--model", c->model, "Trained float model (ONNX)")->required();
+  cmd->add_option("--model", c->model, "Trained float model (ONNX or Keras)")->required();
   cmd->add_option("--train", c->train, "Training event file")->required();
   cmd->add_option("--val", c->val, "Validation event file")->required();
   cmd->add_option("--space", c->space, "Search space (YAML, docs/search.md)")->required();

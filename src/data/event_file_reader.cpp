@@ -145,24 +145,9 @@ bool EventFileReader::has_attribute(const std::string& name) const {
 std::string EventFileReader::attribute_string(const std::string& name) const {
   const std::lock_guard lock(h5_mutex());
   auto attr = impl_->open_attr(name);
-  h5::Handle ftype(H5Aget_type(attr), H5Tclose);
-  if (H5Tget_class(ftype) != H5T_STRING) throw_input("{}: attribute '{}' is not a string", impl_->path, name);
-  h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_cset(mtype, H5Tget_cset(ftype));
-  if (H5Tis_variable_str(ftype) > 0) {
-    H5Tset_size(mtype, H5T_VARIABLE);
-    char* ptr = nullptr;
-    h5::check_status(H5Aread(attr, mtype, &ptr), "read attribute " + name);
-    std::string s = ptr ? ptr : "";
-    H5free_memory(ptr);
-    return s;
-  }
-  const std::size_t size = H5Tget_size(ftype);
-  H5Tset_size(mtype, size + 1);
-  std::string s(size + 1, '\0');
-  h5::check_status(H5Aread(attr, mtype, s.data()), "read attribute " + name);
-  s.resize(std::strlen(s.c_str()));
-  return s;
+  auto s = h5::read_string(attr, "read attribute " + name);
+  if (!s) throw_input("{}: attribute '{}' is not a string", impl_->path, name);
+  return *s;
 }
 
 std::int64_t EventFileReader::attribute_int(const std::string& name) const {

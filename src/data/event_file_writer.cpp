@@ -31,19 +31,6 @@ std::vector<unsigned char> compress_chunk(std::span<const unsigned char> raw, in
   return out;
 }
 
-namespace h5 {
-hid_t check(hid_t id, const std::string& what) {
-  if (id < 0) throw_internal("HDF5: {} failed", what);
-  return id;
-}
-void check_status(herr_t status, const std::string& what) {
-  if (status < 0) throw_internal("HDF5: {} failed", what);
-}
-void silence_errors() {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-}
-}  // namespace h5
-
 struct EventFileWriter::Impl {
   core::AtomicFile file;
   ImageLayout layout;

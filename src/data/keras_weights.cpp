@@ -43,23 +43,7 @@ std::vector<std::string> string_list_attribute(hid_t obj, const char* name, cons
 std::string string_attribute(hid_t obj, const char* name) {
   if (H5Aexists(obj, name) <= 0) return "";
   h5::Handle attr(h5::check(H5Aopen(obj, name, H5P_DEFAULT), name), H5Aclose);
-  h5::Handle ftype(H5Aget_type(attr), H5Tclose);
-  if (H5Tget_class(ftype) != H5T_STRING) return "";
-  h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  if (H5Tis_variable_str(ftype) > 0) {
-    H5Tset_size(mtype, H5T_VARIABLE);
-    char* p = nullptr;
-    h5::check_status(H5Aread(attr, mtype, &p), name);
-    std::string s = p ? p : "";
-    H5free_memory(p);
-    return s;
-  }
-  const std::size_t size = H5Tget_size(ftype);
-  H5Tset_size(mtype, size + 1);
-  std::string s(size + 1, '\0');
-  h5::check_status(H5Aread(attr, mtype, s.data()), name);
-  s.resize(std::strlen(s.c_str()));
-  return s;
+  return h5::read_string(attr, name).value_or("");
 }
 
 core::Tensor read_float_dataset(hid_t file, const std::string& path, const std::string& origin) {

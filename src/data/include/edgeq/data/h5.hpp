@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace edgeq::data {
@@ -49,5 +50,7 @@ hid_t check(hid_t id, const std::string& what);
 void check_status(herr_t status, const std::string& what);
 /// Turns off HDF5's own error printing (errors become edgeq exceptions).
 void silence_errors();
+/// The text of a scalar string attribute (fixed or variable length), or nullopt when it is not a string.
+std::optional<std::string> read_string(hid_t attr, const std::string& what);
 
 }  // namespace edgeq::data::h5
