@@ -46,20 +46,18 @@ std::string quoted(const std::string& s) {
 
 /// The configuration the forgiving factor compares with: every Conv/Gemm/MatMul weight 8-bit (per-channel
 /// scale), biases 8-bit where the space quantises biases, every Relu/Clip result 8-bit; or nothing (fp32).
-std::string reference_config(const graph::Graph& g, const search::SearchSpace& space,
-                             const std::string& kind) {
+std::string reference_config(const search::SearchSpace& space, const std::string& kind) {
   if (kind == "fp32") return "{}\n";
   if (kind != "int8") throw_input("--reference must be int8 or fp32 (got '{}')", kind);
   bool bias = false;
   for (const auto& s : space.slots) bias |= s.variable == "bias";
   std::string y = "LayerType:\n";
-  y += "  Conv:\n    Precision:\n      weight: \"quantized_bits(8,0,alpha='auto')\"\n";
-  if (bias) y += "      bias: \"quantized_bits(8,3)\"\n";
-  y += "  Gemm:\n    Precision:\n      weight: \"quantized_bits(8,0,alpha='auto')\"\n";
-  if (bias) y += "      bias: \"quantized_bits(8,3)\"\n";
+  for (const char* op : {"Conv", "Gemm", "MatMul"}) {
+    y += fmt::format("  {}:\n    Precision:\n      weight: \"quantized_bits(8,0,alpha='auto')\"\n", op);
+    if (bias) y += "      bias: \"quantized_bits(8,3)\"\n";
+  }
   y += "  Relu:\n    Precision:\n      result: \"quantized_relu(8,4)\"\n";
   y += "  Clip:\n    Precision:\n      result: \"quantized_relu(8,4)\"\n";
-  (void)g;
   return y;
 }
 
@@ -126,7 +124,7 @@ int run_search_command(SearchCommand c) {
   const auto profile = quant::find_energy_profile(c.profile);
   const graph::Graph model = load_model(c.model, "", 3, 1);  // ONNX or Keras file
   auto space = search::load_search_space(c.space, model);
-  const std::string reference = reference_config(model, space, c.reference);
+  const std::string reference = reference_config(space, c.reference);
   const data::EventFileReader val(c.val);
   eval::check_model_matches_data(model, val);
   { const data::EventFileReader probe(c.train); }
