@@ -10,7 +10,6 @@
 
 #include "edgeq/cli/commands.hpp"
 #include "edgeq/cli/model_source.hpp"
-#include "edgeq/core/ap_fixed.hpp"
 #include "edgeq/core/atomic_file.hpp"
 #include "edgeq/core/error.hpp"
 #include "edgeq/core/npy.hpp"
@@ -46,11 +45,11 @@ bool is_qdq_node(const graph::Node& n) {
 
 /// Bit width of a QONNX quantiser (BipolarQuant: 1; Quant: its constant bitwidth input, else 0).
 int qonnx_bits(const graph::Graph& g, const graph::Node& q) {
-  if (q.op_type == "BipolarQuant") return 1;
-  if (q.op_type == "ApFixed") return core::parse_ap_fixed(q.attr_string("type", "")).width;
-  if (q.inputs.size() < 4 || !g.is_initializer(q.inputs[3])) return 0;
-  const auto& b = g.initializers.at(q.inputs[3]);
-  return b.dtype() == core::DType::F32 && b.numel() >= 1 ? static_cast<int>(b.data<float>()[0]) : 0;
+  try {
+    return quant::quantiser_type(g, q).bits;
+  } catch (const Error&) {
+    return 0;
+  }
 }
 
 int dtype_bits(core::DType t) {

@@ -26,7 +26,9 @@ NumberType stored_type(core::DType t) {
   }
 }
 
-NumberType quant_node_type(const graph::Graph& g, const graph::Node& n) {
+}  // namespace
+
+NumberType quantiser_type(const graph::Graph& g, const graph::Node& n) {
   if (n.op_type == "BipolarQuant") return {NumberType::Kind::Binary, 1, true};
   if (n.op_type == "ApFixed") {
     const auto t = core::parse_ap_fixed(n.attr_string("type", ""));
@@ -42,7 +44,6 @@ NumberType quant_node_type(const graph::Graph& g, const graph::Node& n) {
   if (bits == 2 && is_signed && n.attr_int("narrow", 0) != 0) return {NumberType::Kind::Ternary, 2, true};
   return NumberType::fixed(bits, is_signed);
 }
-}  // namespace
 
 std::string NumberType::to_string() const {
   switch (kind) {
@@ -105,9 +106,9 @@ std::map<std::string, NumberType> deployed_types(const graph::Graph& g, const Nu
   for (const auto& n : g.nodes) {
     NumberType out;
     if (n.domain == graph::kQonnxDomain || n.domain == graph::kEdgeqDomain) {
-      out = is_quantisation_node(n) ? quant_node_type(g, n) : stored_type(g.info(n.outputs[0]).dtype);
-    } else if (n.op_type == "DequantizeLinear") {
-      out = type_of(n.inputs[0]);
+      out = is_quantisation_node(n) ? quantiser_type(g, n) : stored_type(g.info(n.outputs[0]).dtype);
+    } else if (n.op_type == "DequantizeLinear" || (n.op_type == "Cast" && g.is_initializer(n.inputs[0]))) {
+      out = type_of(n.inputs[0]);  // stored and moved as the expanded integers / the cast constant's type
     } else if (keeps_input_type(n) && !n.inputs.empty()) {
       out = type_of(n.inputs[0]);
       if (n.op_type == "Concat")

@@ -137,6 +137,21 @@ TEST(Energy, QdqInt8ModelMatchesTheQonnxInt8ModelUpToItsFloatSoftmax) {
     }
 }
 
+TEST(Energy, Fp16WeightsCountAsStoredNotAsTheirFloat32Cast) {
+  graph::Graph g = jet_mlp();
+  prepare_for_quantisation(g);
+  QuantizeOptions o;
+  o.scheme = Scheme::Fp16;
+  const auto plan = plan_quantisation(g, o);
+  const auto fp16 = build_quantised_graph(g, plan, {}, o);
+  const auto r = estimate_energy(fp16, find_energy_profile("horowitz45"));
+  EXPECT_EQ(r.parameter_bits, 4389.0 * 16);
+  for (const auto& l : r.layers)
+    if (l.kind == "mac") {
+      EXPECT_EQ(l.weight.to_string(), "fp16") << l.name;
+    }
+}
+
 TEST(Energy, ConvolutionsCountMacsPerOutputPixel) {
   zoo::ZooOptions o;
   o.input = {3, 64, 64};

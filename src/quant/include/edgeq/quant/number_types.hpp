@@ -7,7 +7,8 @@
 //   a
 //     ternary; BipolarQuant: binary (1 bit); ApFixed: its width;
 //   - QuantizeLinear output: its integer type; DequantizeLinear output: the type of the integers it expands
-//     (the value is stored and moved as those integers);
+//     (the value is stored and moved as those integers); a Cast of a constant (fp16 weights): the constant's
+//     type;
 //   - layout and selection ops (Relu, Clip, MaxPool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze,
 //   Identity,
 //     Dropout, Pad, Concat, Slice, Split, Gather): the type of their first data input (Concat: the widest);
@@ -42,6 +43,9 @@ NumberType parse_number_type(const std::string& text);
 
 /// True for QONNX Quant / BipolarQuant, edgeq ApFixed, QuantizeLinear, DequantizeLinear and Cast nodes.
 bool is_quantisation_node(const graph::Node& n);
+/// Type of a QONNX Quant / BipolarQuant or ApFixed node's output; Error(BadInput) naming the node when a
+/// Quant's bit width is not a constant scalar.
+NumberType quantiser_type(const graph::Graph& g, const graph::Node& n);
 /// True for the layout and selection ops listed above (they keep the type of their input).
 bool keeps_input_type(const graph::Node& n);
 
