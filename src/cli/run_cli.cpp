@@ -28,6 +28,7 @@ int run_cli(int argc, char** argv) {
   add_export_command(app, action);
   add_edgetpu_command(app, action);
   add_energy_command(app, action);
+  add_fpga_command(app, action);
 #ifdef EDGEQ_WITH_TORCH
   add_train_command(app, action);
   add_run_command(app, action);

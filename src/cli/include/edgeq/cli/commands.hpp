@@ -24,6 +24,7 @@ void add_report_command(CLI::App& app, Action& action);
 void add_export_command(CLI::App& app, Action& action);
 void add_edgetpu_command(CLI::App& app, Action& action);
 void add_energy_command(CLI::App& app, Action& action);
+void add_fpga_command(CLI::App& app, Action& action);
 /// Only in builds with LibTorch (EDGEQ_WITH_TORCH): edgeq run trains.
 void add_run_command(CLI::App& app, Action& action);
 
