@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-venv
   chromium python3-jsonschema
+  verilator yosys
 )
 
 missing=()

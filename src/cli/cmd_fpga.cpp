@@ -39,7 +39,8 @@ std::size_t argmax(std::span<const double> v) {
 }
 
 /// Float model outputs for the inputs (batched through the runtime).
-std::vector<std::vector<double>> float_outputs(const graph::Graph& g, const std::vector<std::vector<float>>& inputs) {
+std::vector<std::vector<double>> float_outputs(const graph::Graph& g,
+                                               const std::vector<std::vector<float>>& inputs) {
   auto shape = g.info(g.inputs[0]).shape;
   runtime::Executor ex(g, runtime::ExecutorOptions{0});
   std::vector<std::vector<double>> out;
@@ -49,7 +50,8 @@ std::vector<std::vector<double>> float_outputs(const graph::Graph& g, const std:
     shape[0] = static_cast<std::int64_t>(n);
     core::Tensor x(core::DType::F32, shape);
     float* p = x.data<float>();
-    for (std::size_t i = 0; i < n; ++i) std::copy(inputs[s + i].begin(), inputs[s + i].end(), p + i * inputs[s + i].size());
+    for (std::size_t i = 0; i < n; ++i)
+      std::copy(inputs[s + i].begin(), inputs[s + i].end(), p + i * inputs[s + i].size());
     const auto y = ex.run({x});
     const std::size_t k = static_cast<std::size_t>(y[0].numel()) / n;
     const float* q = y[0].data<float>();
@@ -62,7 +64,8 @@ bool wanted(const std::string& mode, const std::string& tool, const std::string&
   if (mode == "off") return false;
   if (mode != "on" && mode != "auto") throw_input("{} must be on, off or auto (got '{}')", flag, mode);
   const bool have = !fpga::tool_path(tool).empty();
-  if (mode == "on" && !have) throw_input("{} on: '{}' is not installed (scripts/bootstrap.sh installs it)", flag, tool);
+  if (mode == "on" && !have)
+    throw_input("{} on: '{}' is not installed (scripts/bootstrap.sh installs it)", flag, tool);
   if (!have) spdlog::warn("{} not found; skipping ({} off to silence)", tool, flag);
   return have;
 }
@@ -70,21 +73,25 @@ bool wanted(const std::string& mode, const std::string& tool, const std::string&
 int run_fpga(const FpgaCommand& c) {
   if (c.config.empty()) throw_input("give the hls4ml configuration with --config FILE.yml");
   if (c.out.empty()) throw_input("give the output folder with --out DIR");
-  if (c.samples < 1 || c.samples > (1 << 20)) throw_input("--samples must be in [1, 1048576] (got {})", c.samples);
+  if (c.samples < 1 || c.samples > (1 << 20))
+    throw_input("--samples must be in [1, 1048576] (got {})", c.samples);
   if (c.csd < 0) throw_input("--csd-max-digits must be >= 0");
   auto cfg = fpga::HlsConfig::load(c.config);
   if (c.clock_ns > 0) cfg.clock_ns = c.clock_ns;
   const std::string model = c.model.empty() ? cfg.model_path : c.model;
-  if (model.empty()) throw_input("give the model with --model (the configuration names no KerasJson / OnnxModel)");
+  if (model.empty())
+    throw_input("give the model with --model (the configuration names no KerasJson / OnnxModel)");
   const bool do_verify = wanted(c.verify, "verilator", "--verify");
   const bool do_synth = wanted(c.synth, "yosys", "--synth");
-  const std::string family = !c.family.empty() ? c.family : fpga::xilinx_family(cfg.part).empty() ? "xcup" : fpga::xilinx_family(cfg.part);
+  const std::string family = !c.family.empty()                       ? c.family
+                             : fpga::xilinx_family(cfg.part).empty() ? "xcup"
+                                                                     : fpga::xilinx_family(cfg.part);
   if (do_synth && family != "xcup" && family != "xcu" && family != "xc7" && family != "xc6s")
     throw_input("--family must be one of xcup, xcu, xc7, xc6s (got '{}')", family);
   if (fs::exists(c.out) && !fs::is_empty(c.out) && !c.force)
     throw_input("{} exists and is not empty (use --force to overwrite)", c.out);
 
-  const graph::Graph g = load_model(model, "", 0, c.seed);
+  const graph::Graph g = load_model(model, "", 3, c.seed);
   fpga::LowerNotes notes;
   fpga::FixedNetwork net = fpga::lower_network(g, cfg, &notes);
   if (c.reuse > 0)
@@ -93,10 +100,12 @@ int run_fpga(const FpgaCommand& c) {
 
   std::mt19937_64 rng(c.seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<std::vector<float>> inputs(static_cast<std::size_t>(c.samples), std::vector<float>(static_cast<std::size_t>(net.n_in)));
+  std::vector<std::vector<float>> inputs(static_cast<std::size_t>(c.samples),
+                                         std::vector<float>(static_cast<std::size_t>(net.n_in)));
   for (auto& v : inputs)
     for (auto& x : v) x = normal(rng);
-  const std::vector<std::vector<float>> calib(inputs.begin(), inputs.begin() + std::min<std::ptrdiff_t>(c.calibration, c.samples));
+  const std::vector<std::vector<float>> calib(
+      inputs.begin(), inputs.begin() + std::min<std::ptrdiff_t>(c.calibration, c.samples));
   fpga::infer_auto_results(net, calib, cfg.model_precision());
 
   FpgaRun run;
@@ -119,7 +128,8 @@ int run_fpga(const FpgaCommand& c) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto y = emu.to_real(expected[i]);
     agree += argmax(y) == argmax(reference[i]) ? 1 : 0;
-    for (std::size_t k = 0; k < y.size(); ++k) run.max_abs_diff = std::max(run.max_abs_diff, std::abs(y[k] - reference[i][k]));
+    for (std::size_t k = 0; k < y.size(); ++k)
+      run.max_abs_diff = std::max(run.max_abs_diff, std::abs(y[k] - reference[i][k]));
   }
   run.top1_agreement = static_cast<double>(agree) / static_cast<double>(inputs.size());
   std::vector<std::string> overflowing;
@@ -127,18 +137,20 @@ int run_fpga(const FpgaCommand& c) {
     const auto& s = run.stats[k];
     const auto& l = net.layers[k];
     if (s.result_overflows + s.accum_overflows + s.product_overflows == 0) continue;
-    auto w = fmt::format("layer '{}': overflow on {} seeded inputs: {} of {} results outside {} ({}), {} accumulator "
-                         "sums and {} products outside the accumulator; values seen in [{:.4g}, {:.4g}]",
-                         l.name, c.samples, s.result_overflows, s.values, l.out_t.str(),
-                         l.out_t.overflow == core::ApOverflow::Wrap ? "wrapped" : "saturated", s.accum_overflows,
-                         s.product_overflows, s.min_value, s.max_value);
+    auto w = fmt::format(
+        "layer '{}': overflow on {} seeded inputs: {} of {} results outside {} ({}), {} accumulator "
+        "sums and {} products outside the accumulator; values seen in [{:.4g}, {:.4g}]",
+        l.name, c.samples, s.result_overflows, s.values, l.out_t.str(),
+        l.out_t.overflow == core::ApOverflow::Wrap ? "wrapped" : "saturated", s.accum_overflows,
+        s.product_overflows, s.min_value, s.max_value);
     spdlog::warn("{}", w);
     run.warnings.push_back(w);
     overflowing.push_back(l.name);
   }
   for (const auto& w : notes.warnings) spdlog::warn("{}", w);
   if (c.fail_on_overflow && !overflowing.empty())
-    throw_input("--fail-on-overflow: layers {} overflow (see the warnings); widen their types", fmt::join(overflowing, ", "));
+    throw_input("--fail-on-overflow: layers {} overflow (see the warnings); widen their types",
+                fmt::join(overflowing, ", "));
 
   fpga::VerilogOptions vo;
   vo.top = c.top;
@@ -165,11 +177,13 @@ int run_fpga(const FpgaCommand& c) {
   if (do_verify) {
     spdlog::info("verilator: building and simulating {} vectors", c.samples);
     const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-    run.sim = fpga::simulate_verilator(fs::absolute(tb).string(), rtl_files, fs::absolute(tb / "tb.v").string(),
-                                       fs::absolute(tb / "inputs.hex").string(), net, static_cast<int>(jobs));
+    run.sim =
+        fpga::simulate_verilator(fs::absolute(tb).string(), rtl_files, fs::absolute(tb / "tb.v").string(),
+                                 fs::absolute(tb / "inputs.hex").string(), net, static_cast<int>(jobs));
     if (run.sim->outputs.size() != expected.size())
       throw_internal("Verilator produced {} outputs for {} inputs", run.sim->outputs.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) run.sim_mismatches += run.sim->outputs[i] != expected[i] ? 1 : 0;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      run.sim_mismatches += run.sim->outputs[i] != expected[i] ? 1 : 0;
   }
   if (do_synth) {
     spdlog::info("yosys: synth_xilinx -family {}", family);
@@ -181,8 +195,8 @@ int run_fpga(const FpgaCommand& c) {
   core::write_file_atomic(out / "report.md", md);
   fmt::print("{}", c.json ? j.dump(2) + "\n" : md);
   if (run.sim && run.sim_mismatches > 0)
-    throw_internal("the Verilator simulation differs from the emulator on {} of {} inputs (see {})", run.sim_mismatches,
-                   expected.size(), (tb / "outputs.hex").string());
+    throw_internal("the Verilator simulation differs from the emulator on {} of {} inputs (see {})",
+                   run.sim_mismatches, expected.size(), (tb / "outputs.hex").string());
   return 0;
 }
 
@@ -192,21 +206,30 @@ void add_fpga_command(CLI::App& app, Action& action) {
   auto c = std::make_shared<FpgaCommand>();
   auto* cmd = app.add_subcommand(
       "fpga", "hls4ml-style firmware: fixed-point emulation, Verilog, Verilator check, Yosys resources");
-  cmd->add_option("--config", c->config, "hls4ml configuration YAML (precisions, ReuseFactor, ClockPeriod, Part)");
-  cmd->add_option("--model", c->model, "Keras (ARCH.json / MODEL.h5) or ONNX model (default: the config's KerasJson)");
+  cmd->add_option("--config", c->config,
+                  "hls4ml configuration YAML (precisions, ReuseFactor, ClockPeriod, Part)");
+  cmd->add_option("--model", c->model,
+                  "Keras (ARCH.json / MODEL.h5) or ONNX model (default: the config's KerasJson)");
   cmd->add_option("--out", c->out, "Output folder (rtl/, tb/, report.md, report.json)");
   cmd->add_option("--clock-ns", c->clock_ns, "Clock period in ns (default: the config's ClockPeriod)");
   cmd->add_option("--reuse", c->reuse, "ReuseFactor for every dense/conv layer (overrides the config)");
-  cmd->add_option("--samples", c->samples, "Seeded N(0,1) input vectors for emulation and simulation")->capture_default_str();
-  cmd->add_option("--calibration", c->calibration, "Inputs used to infer result: auto types")->capture_default_str();
-  cmd->add_option("--seed", c->seed, "Seed of the inputs")->capture_default_str();
-  cmd->add_option("--verify", c->verify, "Verilator simulation: on, off, auto (when installed)")->capture_default_str();
-  cmd->add_option("--synth", c->synth, "Yosys synth_xilinx: on, off, auto (when installed)")->capture_default_str();
-  cmd->add_option("--family", c->family, "Yosys Xilinx family (xcup, xcu, xc7; default from the config's Part)");
-  cmd->add_option("--top", c->top, "Top module name")->capture_default_str();
-  cmd->add_option("--csd-max-digits", c->csd, "Constant weights with at most this many non-zero CSD digits become shift-adds")
+  cmd->add_option("--samples", c->samples, "Seeded N(0,1) input vectors for emulation and simulation")
       ->capture_default_str();
-  cmd->add_flag("--fail-on-overflow", c->fail_on_overflow, "Exit with an error when the emulator sees an overflow");
+  cmd->add_option("--calibration", c->calibration, "Inputs used to infer result: auto types")
+      ->capture_default_str();
+  cmd->add_option("--seed", c->seed, "Seed of the inputs")->capture_default_str();
+  cmd->add_option("--verify", c->verify, "Verilator simulation: on, off, auto (when installed)")
+      ->capture_default_str();
+  cmd->add_option("--synth", c->synth, "Yosys synth_xilinx: on, off, auto (when installed)")
+      ->capture_default_str();
+  cmd->add_option("--family", c->family,
+                  "Yosys Xilinx family (xcup, xcu, xc7; default from the config's Part)");
+  cmd->add_option("--top", c->top, "Top module name")->capture_default_str();
+  cmd->add_option("--csd-max-digits", c->csd,
+                  "Constant weights with at most this many non-zero CSD digits become shift-adds")
+      ->capture_default_str();
+  cmd->add_flag("--fail-on-overflow", c->fail_on_overflow,
+                "Exit with an error when the emulator sees an overflow");
   cmd->add_flag("--force", c->force, "Overwrite a non-empty --out");
   cmd->add_flag("--json", c->json, "Print the JSON report instead of Markdown");
   cmd->callback([c, &action] { action = [c] { return run_fpga(*c); }; });

@@ -11,20 +11,20 @@ std::string types_of(const fpga::FixedLayer& l) {
     return fmt::format("w {} / b {} / acc {}{}", lin->weight_t.str(), lin->bias_t.str(), lin->accum_t.str(),
                        lin->accum_auto ? " (auto)" : "");
   if (const auto* sm = std::get_if<fpga::SoftmaxOp>(&l.op))
-    return fmt::format("exp {} / inv {} / {} entries, {}", sm->exp_t.str(), sm->inv_t.str(), 1 << sm->index_bits,
-                       sm->impl == fpga::SoftmaxImpl::Stable ? "stable" : "latency");
+    return fmt::format("exp {} / inv {} / {} entries, {}", sm->exp_t.str(), sm->inv_t.str(),
+                       1 << sm->index_bits, sm->impl == fpga::SoftmaxImpl::Stable ? "stable" : "latency");
   return "";
 }
 
 std::string multipliers(const fpga::LayerHardware& h) {
   if (h.shared_multipliers) return fmt::format("{} shared", h.shared_multipliers);
   if (h.const_multipliers + h.shift_add + h.shifts + h.zero_weights == 0) return "";
-  return fmt::format("{} x const, {} shift-add, {} shift, {} zero", h.const_multipliers, h.shift_add, h.shifts,
-                     h.zero_weights);
+  return fmt::format("{} x const, {} shift-add, {} shift, {} zero", h.const_multipliers, h.shift_add,
+                     h.shifts, h.zero_weights);
 }
 
 nlohmann::json resources_json(const fpga::Resources& r) {
-  return {{"lut", r.lut},     {"ff", r.ff},         {"dsp", r.dsp},     {"bram36", r.bram36},
+  return {{"lut", r.lut},     {"ff", r.ff},         {"dsp", r.dsp},  {"bram36", r.bram36},
           {"carry", r.carry}, {"lutram", r.lutram}, {"muxf", r.mux}, {"cells", r.cells}};
 }
 
@@ -87,34 +87,41 @@ nlohmann::json fpga_report_json(const FpgaRun& r) {
                       {"build_seconds", r.sim->build_seconds},
                       {"run_seconds", r.sim->run_seconds}};
   if (r.synth)
-    j["yosys"] = {{"family", r.family}, {"seconds", r.synth->seconds}, {"total", resources_json(r.synth->total)}};
+    j["yosys"] = {
+        {"family", r.family}, {"seconds", r.synth->seconds}, {"total", resources_json(r.synth->total)}};
   return j;
 }
 
 std::string fpga_report_markdown(const FpgaRun& r) {
   const auto& net = *r.net;
   const auto& d = *r.design;
-  std::string s = fmt::format("# edgeq fpga: {}\n\nModel `{}`, configuration `{}`.\n\n", d.top, r.model, r.config);
-  s += fmt::format("- Latency **{} cycles = {:.1f} ns** at {:.3g} ns clock; initiation interval {} cycle(s)\n",
-                   d.latency, d.latency * net.clock_ns, net.clock_ns, d.ii);
-  s += fmt::format("- Emulator vs float model on {} seeded inputs (seed {}): top-1 agreement **{:.2f} %**, "
-                   "largest output difference {:.4g}\n",
-                   r.samples, r.seed, 100.0 * r.top1_agreement, r.max_abs_diff);
+  std::string s =
+      fmt::format("# edgeq fpga: {}\n\nModel `{}`, configuration `{}`.\n\n", d.top, r.model, r.config);
+  s +=
+      fmt::format("- Latency **{} cycles = {:.1f} ns** at {:.3g} ns clock; initiation interval {} cycle(s)\n",
+                  d.latency, d.latency * net.clock_ns, net.clock_ns, d.ii);
+  s += fmt::format(
+      "- Emulator vs float model on {} seeded inputs (seed {}): top-1 agreement **{:.2f} %**, "
+      "largest output difference {:.4g}\n",
+      r.samples, r.seed, 100.0 * r.top1_agreement, r.max_abs_diff);
   if (r.sim)
-    s += fmt::format("- Verilator: {} of {} outputs equal the emulator bit for bit; measured latency {} cycles\n",
-                     r.sim->outputs.size() - static_cast<std::size_t>(r.sim_mismatches), r.sim->outputs.size(),
-                     r.sim->latency);
+    s += fmt::format(
+        "- Verilator: {} of {} outputs equal the emulator bit for bit; measured latency {} cycles\n",
+        r.sim->outputs.size() - static_cast<std::size_t>(r.sim_mismatches), r.sim->outputs.size(),
+        r.sim->latency);
   else
     s += "- Verilator: not run\n";
   if (r.synth) {
     const auto& t = r.synth->total;
-    s += fmt::format("- Yosys synth_xilinx -family {}: **{} LUT, {} FF, {} DSP, {:g} BRAM36**, {} CARRY, {} LUTRAM "
-                     "({:.0f} s)\n",
-                     r.family, t.lut, t.ff, t.dsp, t.bram36, t.carry, t.lutram, r.synth->seconds);
+    s += fmt::format(
+        "- Yosys synth_xilinx -family {}: **{} LUT, {} FF, {} DSP, {:g} BRAM36**, {} CARRY, {} LUTRAM "
+        "({:.0f} s)\n",
+        r.family, t.lut, t.ff, t.dsp, t.bram36, t.carry, t.lutram, r.synth->seconds);
   } else {
     s += "- Yosys: not run\n";
   }
-  s += "\n| layer | kind | in -> out | types | result | RF | cycles | multipliers | overflows (result / accum / "
+  s += "\n| layer | kind | in -> out | types | result | RF | cycles | multipliers | overflows (result / "
+       "accum / "
        "product) | LUT | FF | DSP | BRAM36 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (std::size_t k = 0; k < net.layers.size(); ++k) {
     const auto& l = net.layers[k];
@@ -124,10 +131,11 @@ std::string fpga_report_markdown(const FpgaRun& r) {
     if (r.synth) {
       auto it = r.synth->per_module.find(h.module);
       if (it != r.synth->per_module.end())
-        res = fmt::format("{} | {} | {} | {:g} |", it->second.lut, it->second.ff, it->second.dsp, it->second.bram36);
+        res = fmt::format("{} | {} | {} | {:g} |", it->second.lut, it->second.ff, it->second.dsp,
+                          it->second.bram36);
     }
-    s += fmt::format("| {} | {} | {} -> {} | {} | {} | {} | {} | {} | {} / {} / {} | {}\n", l.name, l.kind, l.n_in,
-                     l.n_out, types_of(l), l.out_t.str(), l.reuse_factor, h.latency, multipliers(h),
+    s += fmt::format("| {} | {} | {} -> {} | {} | {} | {} | {} | {} | {} / {} / {} | {}\n", l.name, l.kind,
+                     l.n_in, l.n_out, types_of(l), l.out_t.str(), l.reuse_factor, h.latency, multipliers(h),
                      st.result_overflows, st.accum_overflows, st.product_overflows, res);
   }
   if (!r.warnings.empty()) {

@@ -116,8 +116,8 @@ void infer_auto_results(FixedNetwork& net, const std::vector<std::vector<float>>
     t.width = integer + frac_bits(model_precision);
     t.is_signed = true;
     if (t.width > kMaxDataWidth || t.width < 1)
-      throw_input("layer '{}': result auto needs {} bits for values up to {} (limit {})", l.name, t.width, mag,
-                        kMaxDataWidth);
+      throw_input("layer '{}': result auto needs {} bits for values up to {} (limit {})", l.name, t.width,
+                  mag, kMaxDataWidth);
     l.out_t = t;
     l.result_auto = false;
     for (std::size_t next = k + 1; next < net.layers.size(); ++next) {

@@ -10,7 +10,6 @@
 
 namespace edgeq::fpga {
 
-
 struct HlsConfig::Level {
   std::map<std::string, Precision> vars;  ///< weight, bias, result, accum, scale
   std::optional<Precision> all;           ///< Precision given as one value
@@ -24,9 +23,9 @@ namespace {
 
 const std::vector<std::string> kVariables = {"weight", "bias", "result", "accum", "scale"};
 /// hls4ml keys for other backends, io types or debugging that change nothing in this flow.
-const std::vector<std::string> kIgnoredKeys = {"Trace",          "BramFactor",   "ParallelizationFactor",
-                                               "ConvImplementation", "Compression", "table_t",
-                                               "PipelineStyle",  "PipelineInterval"};
+const std::vector<std::string> kIgnoredKeys = {
+    "Trace",       "BramFactor", "ParallelizationFactor", "ConvImplementation",
+    "Compression", "table_t",    "PipelineStyle",         "PipelineInterval"};
 
 core::ApFixed parse_type(const std::string& text, const std::string& where) {
   const auto p = parse_precision_text(text, where);
@@ -43,7 +42,8 @@ std::shared_ptr<const HlsConfig::Level> parse_level(core::YamlFields f) {
   } else if (precision && precision.IsMap()) {
     core::YamlFields p(precision, f.origin(), f.full("Precision"));
     for (const auto& v : kVariables)
-      if (auto text = p.optional<std::string>(v)) level->vars[v] = parse_precision_text(*text, where + "." + v);
+      if (auto text = p.optional<std::string>(v))
+        level->vars[v] = parse_precision_text(*text, where + "." + v);
     if (auto text = p.optional<std::string>("default")) level->all = parse_precision_text(*text, where);
     p.finish();
   } else if (precision && !precision.IsNull()) {
@@ -60,11 +60,14 @@ std::shared_ptr<const HlsConfig::Level> parse_level(core::YamlFields f) {
       throw_input("{}: {} must be Latency or Resource (got '{}')", f.origin(), f.full("Strategy"), *s);
     level->strategy = lower == "latency" ? Strategy::Latency : Strategy::Resource;
   }
-  if (auto t = f.optional<std::string>("exp_table_t")) level->exp_table = parse_type(*t, f.full("exp_table_t"));
-  if (auto t = f.optional<std::string>("inv_table_t")) level->inv_table = parse_type(*t, f.full("inv_table_t"));
+  if (auto t = f.optional<std::string>("exp_table_t"))
+    level->exp_table = parse_type(*t, f.full("exp_table_t"));
+  if (auto t = f.optional<std::string>("inv_table_t"))
+    level->inv_table = parse_type(*t, f.full("inv_table_t"));
   if (auto n = f.optional<int>("table_size")) {
     if (*n < 2 || *n > (1 << 16) || (*n & (*n - 1)) != 0)
-      throw_input("{}: {} must be a power of two in [2, 65536] (got {})", f.origin(), f.full("table_size"), *n);
+      throw_input("{}: {} must be a power of two in [2, 65536] (got {})", f.origin(), f.full("table_size"),
+                  *n);
     level->table_size = *n;
   }
   if (auto s = f.optional<std::string>("implementation")) {
@@ -102,7 +105,8 @@ HlsConfig HlsConfig::load(const std::string& path) {
   return parse(text.str(), path, std::filesystem::path(path).parent_path().string());
 }
 
-HlsConfig HlsConfig::parse(const std::string& yaml_text, const std::string& source, const std::string& base_dir) {
+HlsConfig HlsConfig::parse(const std::string& yaml_text, const std::string& source,
+                           const std::string& base_dir) {
   HlsConfig cfg;
   cfg.source = source;
   core::YamlFields top(core::parse_yaml(yaml_text, source), source);
@@ -111,13 +115,15 @@ HlsConfig HlsConfig::parse(const std::string& yaml_text, const std::string& sour
   cfg.part = top.get<std::string>("Part", "");
   const auto io = top.get<std::string>("IOType", "io_parallel");
   if (io != "io_parallel")
-    throw_input("{}: IOType '{}' (edgeq generates io_parallel designs: every value on its own wires)", source, io);
+    throw_input("{}: IOType '{}' (edgeq generates io_parallel designs: every value on its own wires)", source,
+                io);
   std::string model;
   if (auto k = top.optional<std::string>("KerasJson")) model = *k;
   if (auto k = top.optional<std::string>("OnnxModel")) model = *k;
   if (!model.empty()) {
     std::filesystem::path p(model);
-    cfg.model_path = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+    cfg.model_path =
+        p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
   }
   for (const auto& k : {"KerasH5", "Backend", "OutputDir", "ProjectName", "Stamp", "Version", "WriterConfig"})
     top.node(k);
@@ -149,12 +155,11 @@ namespace {
 
 /// The ONNX and Keras spellings of the layer types hls4ml configurations name.
 std::vector<std::string> type_aliases(const std::string& type) {
-  static const std::vector<std::vector<std::string>> groups = {
-      {"Dense", "QDense", "Gemm", "MatMul"},
-      {"Conv2D", "QConv2D", "Conv"},
-      {"BatchNormalization", "QBatchNormalization"},
-      {"Activation", "QActivation", "Relu", "ReLU"},
-      {"Softmax"}};
+  static const std::vector<std::vector<std::string>> groups = {{"Dense", "QDense", "Gemm", "MatMul"},
+                                                               {"Conv2D", "QConv2D", "Conv"},
+                                                               {"BatchNormalization", "QBatchNormalization"},
+                                                               {"Activation", "QActivation", "Relu", "ReLU"},
+                                                               {"Softmax"}};
   for (const auto& g : groups)
     if (std::find(g.begin(), g.end(), type) != g.end()) return g;
   return {type};
@@ -197,7 +202,8 @@ LayerSettings HlsConfig::for_layer(const std::string& name, const std::string& t
 }
 
 core::ApFixed HlsConfig::model_precision() const {
-  if (auto it = model_->vars.find("result"); it != model_->vars.end() && it->second.type) return *it->second.type;
+  if (auto it = model_->vars.find("result"); it != model_->vars.end() && it->second.type)
+    return *it->second.type;
   if (model_->all && model_->all->type) return *model_->all->type;
   return core::ApFixed{16, 6};
 }

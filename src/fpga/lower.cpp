@@ -1,6 +1,7 @@
 #include "edgeq/fpga/lower.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,32 +15,35 @@
 
 namespace edgeq::fpga {
 
-
 namespace {
 
-const std::set<std::string> kShapeOnly = {"Flatten", "Reshape", "Identity", "Dropout", "Squeeze", "Unsqueeze"};
-const std::set<std::string> kSkipped = {"Quant", "BipolarQuant", "ApFixed", "QuantizeLinear", "DequantizeLinear"};
+const std::set<std::string> kShapeOnly = {"Flatten", "Reshape", "Identity",
+                                          "Dropout", "Squeeze", "Unsqueeze"};
+const std::set<std::string> kSkipped = {"Quant", "BipolarQuant", "ApFixed", "QuantizeLinear",
+                                        "DequantizeLinear"};
 
 core::ApFixed require_type(const Precision& p, const std::string& layer, const char* var) {
-  if (!p.type) throw_input("layer '{}': {} precision 'auto' is not supported (only accum and result)", layer, var);
+  if (!p.type)
+    throw_input("layer '{}': {} precision 'auto' is not supported (only accum and result)", layer, var);
   return *p.type;
 }
 
 void check_width(const core::ApFixed& t, int limit, const std::string& layer, const char* var) {
   if (t.width > limit)
-    throw_input("layer '{}': {} type {} is {} bits wide; the FPGA flow handles at most {}", layer, var, t.str(),
-                t.width, limit);
+    throw_input("layer '{}': {} type {} is {} bits wide; the FPGA flow handles at most {}", layer, var,
+                t.str(), t.width, limit);
 }
 
 void check_accum(const LinearOp& op, const std::string& layer) {
   if (op.accum_auto && op.accum_t.width > kMaxAccumWidth)
-    throw_input("layer '{}': accum auto needs {} bits (more than {}); give an accum type", layer, op.accum_t.width,
-                kMaxAccumWidth);
+    throw_input("layer '{}': accum auto needs {} bits (more than {}); give an accum type", layer,
+                op.accum_t.width, kMaxAccumWidth);
   check_width(op.accum_t, kMaxAccumWidth, layer, "accum");
   if (op.accum_t.overflow != core::ApOverflow::Wrap)
-    throw_input("layer '{}': accum type {} saturates; the generated adder trees need AP_WRAP (a saturating sum "
-                "depends on the order of additions)",
-                layer, op.accum_t.str());
+    throw_input(
+        "layer '{}': accum type {} saturates; the generated adder trees need AP_WRAP (a saturating sum "
+        "depends on the order of additions)",
+        layer, op.accum_t.str());
 }
 
 }  // namespace
@@ -86,22 +90,28 @@ std::vector<float> values_of(const core::Tensor& t) {
 
 class Lowering {
  public:
-  Lowering(graph::Graph g, const HlsConfig& cfg, LowerNotes* notes) : g_(std::move(g)), cfg_(cfg), notes_(notes) {}
+  Lowering(graph::Graph g, const HlsConfig& cfg, LowerNotes* notes)
+      : g_(std::move(g)), cfg_(cfg), notes_(notes) {}
 
   FixedNetwork run() {
     runtime::fold_constants(g_);
     g_.infer_shapes();
-    if (g_.inputs.size() != 1) throw_input("the FPGA flow needs a model with one input ({} given)", g_.inputs.size());
-    if (g_.outputs.size() != 1) throw_input("the FPGA flow needs a model with one output ({} given)", g_.outputs.size());
+    if (g_.inputs.size() != 1)
+      throw_input("the FPGA flow needs a model with one input ({} given)", g_.inputs.size());
+    if (g_.outputs.size() != 1)
+      throw_input("the FPGA flow needs a model with one output ({} given)", g_.outputs.size());
     net_.name = g_.name;
     net_.input_name = g_.inputs[0];
     net_.clock_ns = cfg_.clock_ns;
     shape_ = g_.info(net_.input_name).shape;
     shape_.erase(shape_.begin());
     for (auto d : shape_)
-      if (d <= 0) throw_input("input '{}' has an unknown dimension; the FPGA flow needs static shapes", net_.input_name);
+      if (d <= 0)
+        throw_input("input '{}' has an unknown dimension; the FPGA flow needs static shapes",
+                    net_.input_name);
     net_.n_in = static_cast<int>(numel(shape_));
-    net_.input_t = require_type(cfg_.for_layer(net_.input_name, "InputLayer").result, net_.input_name, "result");
+    net_.input_t =
+        require_type(cfg_.for_layer(net_.input_name, "InputLayer").result, net_.input_name, "result");
     check_width(net_.input_t, kMaxDataWidth, net_.input_name, "result");
     current_ = net_.input_name;
     cur_t_ = net_.input_t;
@@ -139,16 +149,18 @@ class Lowering {
   void lower_node(const graph::Node& n) {
     if (n.inputs.empty() || n.inputs[0] != current_) {
       const bool reads = std::find(n.inputs.begin(), n.inputs.end(), current_) != n.inputs.end();
-      throw_input("{}: {} (the FPGA flow handles a single chain of layers)", n.describe(),
-                  reads ? "reads the running value in a position other than the first" : "branches off the chain");
+      throw_input(
+          "{}: {} (the FPGA flow handles a single chain of layers)", n.describe(),
+          reads ? "reads the running value in a position other than the first" : "branches off the chain");
     }
     if (g_.use_count(current_) > 1)
-      throw_input("value '{}' is read more than once (branches and skip connections are not supported in hardware)",
-                  current_);
+      throw_input(
+          "value '{}' is read more than once (branches and skip connections are not supported in hardware)",
+          current_);
     const std::string& op = n.op_type;
     if (kShapeOnly.count(op)) return advance(n);
     if (kSkipped.count(op)) {
-      note(fmt::format("{}: activation quantiser skipped; the hls4ml configuration sets the type", n.describe()));
+      spdlog::debug("{}: activation quantiser skipped; the hls4ml configuration sets the type", n.describe());
       return advance(n);
     }
     if (op == "Gemm" || op == "MatMul") return dense(n);
@@ -158,9 +170,10 @@ class Lowering {
     if (op == "Relu") return relu(n);
     if (op == "Softmax") return softmax(n);
     if (op == "Transpose") return transpose(n);
-    throw_input("{} is not supported in hardware by the FPGA flow (supported: Dense/Gemm/MatMul, small Conv, "
-                "BatchNormalization, Relu, Softmax, Transpose, Flatten/Reshape)",
-                n.describe());
+    throw_input(
+        "{} is not supported in hardware by the FPGA flow (supported: Dense/Gemm/MatMul, small Conv, "
+        "BatchNormalization, Relu, Softmax, Transpose, Flatten/Reshape)",
+        n.describe());
   }
 
   void advance(const graph::Node& n) {
@@ -189,8 +202,8 @@ class Lowering {
   }
 
   /// Fills a linear op from a dense weight view w(i, j) and biases; returns it.
-  LinearOp linear(const std::string& layer, const LayerSettings& s, const Precision& weight_p, int n_in, int n_out,
-                  const std::function<float(int, int)>& w, const std::vector<float>& bias,
+  LinearOp linear(const std::string& layer, const LayerSettings& s, const Precision& weight_p, int n_in,
+                  int n_out, const std::function<float(int, int)>& w, const std::vector<float>& bias,
                   const std::vector<std::vector<int>>* connections = nullptr) {
     LinearOp op;
     op.weight_t = require_type(weight_p, layer, "weight");
@@ -219,10 +232,12 @@ class Lowering {
       }
     }
     op.bias.assign(static_cast<std::size_t>(n_out), 0);
-    for (int j = 0; j < n_out && !bias.empty(); ++j) op.bias[static_cast<std::size_t>(j)] = op.bias_t.code(bias[static_cast<std::size_t>(j)]);
+    for (int j = 0; j < n_out && !bias.empty(); ++j)
+      op.bias[static_cast<std::size_t>(j)] = op.bias_t.code(bias[static_cast<std::size_t>(j)]);
     if (clipped > 0)
       note(fmt::format("layer '{}': {} weights lie outside the range of {} and were {}", layer, clipped,
-                       op.weight_t.str(), op.weight_t.overflow == core::ApOverflow::Wrap ? "wrapped" : "saturated"));
+                       op.weight_t.str(),
+                       op.weight_t.overflow == core::ApOverflow::Wrap ? "wrapped" : "saturated"));
     set_accum(op, layer, s.accum);
     return op;
   }
@@ -237,17 +252,20 @@ class Lowering {
     check_accum(op, layer);
   }
 
-  core::ApFixed result_type(const LayerSettings& s, const std::string& layer, const core::ApFixed& provisional) {
+  core::ApFixed result_type(const LayerSettings& s, const std::string& layer,
+                            const core::ApFixed& provisional) {
     if (s.result.is_auto) return provisional;
     check_width(*s.result.type, kMaxDataWidth, layer, "result");
     return *s.result.type;
   }
 
   void dense(const graph::Node& n) {
-    if (shape_.size() != 1) throw_input("{}: input of rank {} (flatten it first)", n.describe(), shape_.size() + 1);
+    if (shape_.size() != 1)
+      throw_input("{}: input of rank {} (flatten it first)", n.describe(), shape_.size() + 1);
     const auto& W = constant(n, 1);
     const bool gemm = n.op_type == "Gemm";
-    if (gemm && (n.attr_int("transA", 0) != 0 || n.attr_float("alpha", 1.0f) != 1.0f || n.attr_float("beta", 1.0f) != 1.0f))
+    if (gemm && (n.attr_int("transA", 0) != 0 || n.attr_float("alpha", 1.0f) != 1.0f ||
+                 n.attr_float("beta", 1.0f) != 1.0f))
       throw_input("{}: transA / alpha / beta other than 0 / 1 / 1", n.describe());
     const bool trans_b = gemm && n.attr_int("transB", 0) != 0;
     const int n_in = static_cast<int>(shape_[0]);
@@ -257,12 +275,17 @@ class Lowering {
     std::vector<float> bias;
     if (gemm && n.inputs.size() > 2 && !n.inputs[2].empty()) {
       bias = values_of(constant(n, 2));
-      if (static_cast<int>(bias.size()) != n_out) throw_input("{}: bias of {} values for {} outputs", n.describe(), bias.size(), n_out);
+      if (static_cast<int>(bias.size()) != n_out)
+        throw_input("{}: bias of {} values for {} outputs", n.describe(), bias.size(), n_out);
     }
     const auto s = cfg_.for_layer(n.name, "Dense");
-    auto op = linear(n.name, s, s.weight, n_in, n_out,
-                     [&](int i, int j) { return trans_b ? w[static_cast<std::size_t>(j * n_in + i)] : w[static_cast<std::size_t>(i * n_out + j)]; },
-                     bias);
+    auto op = linear(
+        n.name, s, s.weight, n_in, n_out,
+        [&](int i, int j) {
+          return trans_b ? w[static_cast<std::size_t>(j * n_in + i)]
+                         : w[static_cast<std::size_t>(i * n_out + j)];
+        },
+        bias);
     const auto out_t = result_type(s, n.name, op.accum_t);
     auto& l = push(n, "Dense", n_out, out_t, s.result.is_auto, s.reuse_factor);
     l.op = std::move(op);
@@ -273,31 +296,37 @@ class Lowering {
     const auto& b = constant(n, 1);
     auto& l = net_.layers[static_cast<std::size_t>(pending_matmul_)];
     auto& op = std::get<LinearOp>(l.op);
-    if (b.numel() != l.n_out) throw_input("{}: bias of {} values for {} outputs", n.describe(), b.numel(), l.n_out);
+    if (b.numel() != l.n_out)
+      throw_input("{}: bias of {} values for {} outputs", n.describe(), b.numel(), l.n_out);
     const auto v = values_of(b);
-    for (int j = 0; j < l.n_out; ++j) op.bias[static_cast<std::size_t>(j)] = op.bias_t.code(v[static_cast<std::size_t>(j)]);
+    for (int j = 0; j < l.n_out; ++j)
+      op.bias[static_cast<std::size_t>(j)] = op.bias_t.code(v[static_cast<std::size_t>(j)]);
     const auto s = cfg_.for_layer(l.name, "Dense");
     set_accum(op, l.name, s.accum);
     advance(n);
   }
 
   void conv(const graph::Node& n) {
-    if (shape_.size() != 3) throw_input("{}: input of rank {} (the FPGA flow handles 2-D convolutions)", n.describe(), shape_.size() + 1);
+    if (shape_.size() != 3)
+      throw_input("{}: input of rank {} (the FPGA flow handles 2-D convolutions)", n.describe(),
+                  shape_.size() + 1);
     const auto& W = constant(n, 1);
     const auto group = n.attr_int("group", 1);
     const auto ks = n.attr_ints("kernel_shape", {W.shape()[2], W.shape()[3]});
     const auto st = n.attr_ints("strides", {1, 1});
     const auto pads = n.attr_ints("pads", {0, 0, 0, 0});
     const auto dil = n.attr_ints("dilations", {1, 1});
-    if (n.attr_string("auto_pad", "NOTSET") != "NOTSET") throw_input("{}: auto_pad is not supported", n.describe());
+    if (n.attr_string("auto_pad", "NOTSET") != "NOTSET")
+      throw_input("{}: auto_pad is not supported", n.describe());
     const std::int64_t C = shape_[0], H = shape_[1], Wd = shape_[2];
     auto out_shape = g_.info(n.outputs[0]).shape;
     const std::int64_t CO = out_shape[1], OH = out_shape[2], OW = out_shape[3];
     const std::int64_t cig = C / group, cog = CO / group;
     const std::int64_t terms = CO * OH * OW * cig * ks[0] * ks[1];
     if (terms > kMaxConvTerms)
-      throw_input("{}: {} products when unrolled; the FPGA flow generates small convolutions only (at most {})",
-                  n.describe(), terms, kMaxConvTerms);
+      throw_input(
+          "{}: {} products when unrolled; the FPGA flow generates small convolutions only (at most {})",
+          n.describe(), terms, kMaxConvTerms);
     const auto w = values_of(W);
     std::vector<float> bias;
     if (n.inputs.size() > 2 && !n.inputs[2].empty()) bias = values_of(constant(n, 2));
@@ -311,21 +340,26 @@ class Lowering {
           for (std::int64_t ci = 0; ci < cig; ++ci)
             for (std::int64_t ky = 0; ky < ks[0]; ++ky)
               for (std::int64_t kx = 0; kx < ks[1]; ++kx) {
-                const std::int64_t iy = oy * st[0] - pads[0] + ky * dil[0], ix = ox * st[1] - pads[1] + kx * dil[1];
+                const std::int64_t iy = oy * st[0] - pads[0] + ky * dil[0],
+                                   ix = ox * st[1] - pads[1] + kx * dil[1];
                 if (iy < 0 || iy >= H || ix < 0 || ix >= Wd) continue;
                 const std::int64_t c_abs = (co / cog) * cig + ci;
                 connections[j].push_back(static_cast<int>((c_abs * H + iy) * Wd + ix));
-                weights[j].push_back(w[static_cast<std::size_t>(((co * cig + ci) * ks[0] + ky) * ks[1] + kx)]);
+                weights[j].push_back(
+                    w[static_cast<std::size_t>(((co * cig + ci) * ks[0] + ky) * ks[1] + kx)]);
               }
         }
     std::vector<float> full_bias;
     if (!bias.empty())
-      for (std::int64_t co = 0; co < CO; ++co) full_bias.insert(full_bias.end(), static_cast<std::size_t>(OH * OW), bias[static_cast<std::size_t>(co)]);
+      for (std::int64_t co = 0; co < CO; ++co)
+        full_bias.insert(full_bias.end(), static_cast<std::size_t>(OH * OW),
+                         bias[static_cast<std::size_t>(co)]);
     const auto s = cfg_.for_layer(n.name, "Conv2D");
     std::vector<std::size_t> pos(static_cast<std::size_t>(n_out), 0);
-    auto op = linear(n.name, s, s.weight, 0, n_out,
-                     [&](int, int j) { return weights[static_cast<std::size_t>(j)][pos[static_cast<std::size_t>(j)]++]; },
-                     full_bias, &connections);
+    auto op = linear(
+        n.name, s, s.weight, 0, n_out,
+        [&](int, int j) { return weights[static_cast<std::size_t>(j)][pos[static_cast<std::size_t>(j)]++]; },
+        full_bias, &connections);
     const auto out_t = result_type(s, n.name, op.accum_t);
     auto& l = push(n, "Conv", n_out, out_t, s.result.is_auto, s.reuse_factor);
     l.op = std::move(op);
@@ -349,7 +383,9 @@ class Lowering {
     s.accum = Precision{std::nullopt, true};  // hls4ml's normalisation sums product and bias exactly
     std::vector<std::vector<int>> diag(static_cast<std::size_t>(count));
     for (int k = 0; k < count; ++k) diag[static_cast<std::size_t>(k)] = {k};
-    auto op = linear(n.name, s, s.scale, 0, count, [&](int i, int) { return scale[static_cast<std::size_t>(i)]; }, shift, &diag);
+    auto op = linear(
+        n.name, s, s.scale, 0, count, [&](int i, int) { return scale[static_cast<std::size_t>(i)]; }, shift,
+        &diag);
     const auto out_t = result_type(s, n.name, op.accum_t);
     auto& l = push(n, "BatchNorm", count, out_t, s.result.is_auto, 1);
     l.op = std::move(op);
@@ -391,7 +427,8 @@ class Lowering {
     std::vector<std::int64_t> idx(out.size(), 0);
     for (std::int64_t flat = 0; flat < total; ++flat) {
       std::int64_t src = 0;
-      for (std::size_t k = 0; k < out.size(); ++k) src += idx[k] * in_stride[static_cast<std::size_t>(perm[k + 1] - 1)];
+      for (std::size_t k = 0; k < out.size(); ++k)
+        src += idx[k] * in_stride[static_cast<std::size_t>(perm[k + 1] - 1)];
       op.source[static_cast<std::size_t>(flat)] = static_cast<int>(src);
       for (std::size_t k = out.size(); k-- > 0;) {
         if (++idx[k] < out[k]) break;

@@ -55,10 +55,10 @@ SoftmaxOp make_softmax(const core::ApFixed& in_t, const LayerSettings& s, const 
   op.index_bits = bits;
   if (bits > in_t.width)
     throw_input("layer '{}': table_size {} needs {} index bits but its input {} has {}", layer, s.table_size,
-                      bits, in_t.str(), in_t.width);
+                bits, in_t.str(), in_t.width);
   if (bits > op.exp_t.width)
     throw_input("layer '{}': table_size {} needs {} index bits but exp_table_t {} has {}", layer,
-                      s.table_size, bits, op.exp_t.str(), op.exp_t.width);
+                s.table_size, bits, op.exp_t.str(), op.exp_t.width);
   op.exp_table.resize(static_cast<std::size_t>(s.table_size));
   op.inv_table.resize(static_cast<std::size_t>(s.table_size));
   for (int k = 0; k < s.table_size; ++k) {
@@ -72,8 +72,9 @@ SoftmaxOp make_softmax(const core::ApFixed& in_t, const LayerSettings& s, const 
   return op;
 }
 
-std::vector<std::int64_t> run_softmax(const SoftmaxOp& op, const core::ApFixed& in_t, const core::ApFixed& out_t,
-                                      std::span<const std::int64_t> x, std::int64_t& overflows) {
+std::vector<std::int64_t> run_softmax(const SoftmaxOp& op, const core::ApFixed& in_t,
+                                      const core::ApFixed& out_t, std::span<const std::int64_t> x,
+                                      std::int64_t& overflows) {
   const std::size_t n = x.size();
   std::vector<std::int64_t> e(n);
   if (op.impl == SoftmaxImpl::Stable) {

@@ -36,14 +36,22 @@ std::string tail(const std::string& path, std::size_t max_chars = 2000) {
 
 void add_cell(Resources& r, const std::string& type, std::int64_t n) {
   r.cells[type] += n;
-  if (type.rfind("LUT", 0) == 0) r.lut += n;
-  else if (type.rfind("FD", 0) == 0) r.ff += n;
-  else if (type.rfind("DSP48", 0) == 0) r.dsp += n;
-  else if (type.rfind("CARRY", 0) == 0) r.carry += n;
-  else if (type.rfind("RAMB18", 0) == 0) r.bram36 += 0.5 * static_cast<double>(n);
-  else if (type.rfind("RAMB36", 0) == 0) r.bram36 += static_cast<double>(n);
-  else if (type.rfind("RAM", 0) == 0 || type.rfind("SRL", 0) == 0) r.lutram += n;
-  else if (type.rfind("MUXF", 0) == 0) r.mux += n;
+  if (type.rfind("LUT", 0) == 0)
+    r.lut += n;
+  else if (type.rfind("FD", 0) == 0)
+    r.ff += n;
+  else if (type.rfind("DSP48", 0) == 0)
+    r.dsp += n;
+  else if (type.rfind("CARRY", 0) == 0)
+    r.carry += n;
+  else if (type.rfind("RAMB18", 0) == 0)
+    r.bram36 += 0.5 * static_cast<double>(n);
+  else if (type.rfind("RAMB36", 0) == 0)
+    r.bram36 += static_cast<double>(n);
+  else if (type.rfind("RAM", 0) == 0 || type.rfind("SRL", 0) == 0)
+    r.lutram += n;
+  else if (type.rfind("MUXF", 0) == 0)
+    r.mux += n;
 }
 
 }  // namespace
@@ -90,9 +98,14 @@ SimulationResult simulate_verilator(const std::string& dir, const std::vector<st
   SimulationResult r;
   const std::string log = (fs::path(dir) / "verilator.log").string();
   fs::remove(log);
-  std::vector<std::string> argv = {"verilator", "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style",
-                                   "--top-module", "tb", "-Mdir", (fs::path(dir) / "obj").string(),
-                                   "-j", std::to_string(std::max(1, jobs)), "-o", "tb_sim", testbench};
+  std::vector<std::string> argv = {"verilator",    "--binary",
+                                   "--timing",     "-Wno-fatal",
+                                   "-Wno-lint",    "-Wno-style",
+                                   "--top-module", "tb",
+                                   "-Mdir",        (fs::path(dir) / "obj").string(),
+                                   "-j",           std::to_string(std::max(1, jobs)),
+                                   "-o",           "tb_sim",
+                                   testbench};
   argv.insert(argv.end(), rtl_files.begin(), rtl_files.end());
   auto t0 = std::chrono::steady_clock::now();
   if (run_logged(argv, log) != 0)
@@ -100,8 +113,8 @@ SimulationResult simulate_verilator(const std::string& dir, const std::vector<st
   r.build_seconds = seconds_since(t0);
   const std::string outputs = (fs::path(dir) / "outputs.hex").string();
   t0 = std::chrono::steady_clock::now();
-  const int rc = run_logged({(fs::path(dir) / "obj" / "tb_sim").string(), "+inputs=" + inputs_hex, "+outputs=" + outputs},
-                            log);
+  const int rc = run_logged(
+      {(fs::path(dir) / "obj" / "tb_sim").string(), "+inputs=" + inputs_hex, "+outputs=" + outputs}, log);
   r.run_seconds = seconds_since(t0);
   const std::string text = tail(log, 4000);
   const auto pos = text.find("EDGEQ_TB latency=");

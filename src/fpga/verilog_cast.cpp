@@ -18,8 +18,16 @@ std::string literal(std::int64_t code, int width) {
 
 std::string extend(const std::string& expr, int from, bool is_signed, int to) {
   if (to <= from) return to == from ? expr : fmt::format("{}[{}:0]", expr, to - 1);
-  const std::string fill = is_signed ? fmt::format("{{{}{{{}[{}]}}}}", to - from, expr, from - 1)
-                                     : fmt::format("{{{}{{1'b0}}}}", to - from);
+  // The sign bit: expr[from - 1] for a name, name[low + from - 1] for a part select name[high:low].
+  std::string sign = fmt::format("{}[{}]", expr, from - 1);
+  if (const auto open = expr.find('['); open != std::string::npos) {
+    const auto colon = expr.find(':', open);
+    if (colon == std::string::npos || expr.back() != ']') throw_internal("cannot sign-extend '{}'", expr);
+    const int low = std::stoi(expr.substr(colon + 1, expr.size() - colon - 2));
+    sign = fmt::format("{}[{}]", expr.substr(0, open), low + from - 1);
+  }
+  const std::string fill =
+      is_signed ? fmt::format("{{{}{{{}}}}}", to - from, sign) : fmt::format("{{{}{{1'b0}}}}", to - from);
   return fmt::format("{{{}, {}}}", fill, expr);
 }
 
@@ -48,8 +56,8 @@ std::string cast_function(const std::string& name, Operand in, const core::ApFix
   } else {
     const int vw = std::max(v_w, s + 2);
     wq = vw + 1;
-    fmt::format_to(out, "    reg [{}:0] v;\n    reg [{}:0] fl;\n    reg inc;\n    reg [{}:0] q;\n    begin\n", vw - 1,
-                   vw - 1, wq - 1);
+    fmt::format_to(out, "    reg [{}:0] v;\n    reg [{}:0] fl;\n    reg inc;\n    reg [{}:0] q;\n    begin\n",
+                   vw - 1, vw - 1, wq - 1);
     fmt::format_to(out, "      v = {};\n", extend("v_in", in.width, in.is_signed, vw));
     fmt::format_to(out, "      fl = {};\n", extend(fmt::format("v[{}:{}]", vw - 1, s), vw - s, true, vw));
     const std::string half = fmt::format("v[{}]", s - 1);
@@ -57,13 +65,27 @@ std::string cast_function(const std::string& name, Operand in, const core::ApFix
     const std::string neg = fmt::format("v[{}]", vw - 1);
     std::string inc;
     switch (to.rounding) {
-      case ApRounding::Trn: inc = "1'b0"; break;
-      case ApRounding::TrnZero: inc = fmt::format("{} & (|v[{}:0])", neg, s - 1); break;
-      case ApRounding::Rnd: inc = half; break;
-      case ApRounding::RndZero: inc = fmt::format("{} & ({} | {})", half, lower, neg); break;
-      case ApRounding::RndMinInf: inc = fmt::format("{} & {}", half, lower); break;
-      case ApRounding::RndInf: inc = fmt::format("{} & ({} | ~{})", half, lower, neg); break;
-      case ApRounding::RndConv: inc = fmt::format("{} & ({} | fl[0])", half, lower); break;
+      case ApRounding::Trn:
+        inc = "1'b0";
+        break;
+      case ApRounding::TrnZero:
+        inc = fmt::format("{} & (|v[{}:0])", neg, s - 1);
+        break;
+      case ApRounding::Rnd:
+        inc = half;
+        break;
+      case ApRounding::RndZero:
+        inc = fmt::format("{} & ({} | {})", half, lower, neg);
+        break;
+      case ApRounding::RndMinInf:
+        inc = fmt::format("{} & {}", half, lower);
+        break;
+      case ApRounding::RndInf:
+        inc = fmt::format("{} & ({} | ~{})", half, lower, neg);
+        break;
+      case ApRounding::RndConv:
+        inc = fmt::format("{} & ({} | fl[0])", half, lower);
+        break;
     }
     fmt::format_to(out, "      inc = {};\n", inc);
     fmt::format_to(out, "      q = {} + {{{}'b0, inc}};\n", extend("fl", vw, true, wq), wq - 1);
@@ -83,8 +105,8 @@ std::string cast_function(const std::string& name, Operand in, const core::ApFix
       fmt::format_to(out, "      {} = ({} || {}) ? {} : {};\n", name, hi, lo, literal(0, wo), low_bits);
     } else {
       if (to.overflow == ApOverflow::SatSym) at_lo = literal(to.is_signed ? -to.max_code() : 0, wo);
-      fmt::format_to(out, "      {} = {} ? {} : {} ? {} : {};\n", name, hi, literal(to.max_code(), wo), lo, at_lo,
-                     low_bits);
+      fmt::format_to(out, "      {} = {} ? {} : {} ? {} : {};\n", name, hi, literal(to.max_code(), wo), lo,
+                     at_lo, low_bits);
     }
   }
   fmt::format_to(out, "    end\n  endfunction\n");
@@ -133,16 +155,21 @@ std::vector<std::int64_t> unpack_hex(const std::string& line, int count, const c
   for (std::size_t n = 0; n < line.size(); ++n) {
     const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(line[line.size() - 1 - n])));
     int v = 0;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else throw_input("malformed hex vector '{}'", line);
-    for (int b = 0; b < 4; ++b) bit[n * 4 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>((v >> b) & 1);
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else
+      throw_input("malformed hex vector '{}'", line);
+    for (int b = 0; b < 4; ++b)
+      bit[n * 4 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>((v >> b) & 1);
   }
   if (bit.size() < bits) throw_input("hex vector '{}' has {} bits, expected {}", line, bit.size(), bits);
   std::vector<std::int64_t> codes(static_cast<std::size_t>(count));
   for (std::size_t k = 0; k < codes.size(); ++k) {
     std::uint64_t u = 0;
-    for (int b = t.width; b-- > 0;) u = (u << 1) | bit[k * static_cast<std::size_t>(t.width) + static_cast<std::size_t>(b)];
+    for (int b = t.width; b-- > 0;)
+      u = (u << 1) | bit[k * static_cast<std::size_t>(t.width) + static_cast<std::size_t>(b)];
     auto c = static_cast<std::int64_t>(u);
     if (t.is_signed && c > t.max_code()) c -= std::int64_t{1} << t.width;
     codes[k] = c;

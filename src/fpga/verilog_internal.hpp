@@ -15,7 +15,9 @@ struct Operand {
   bool is_signed = true;
 };
 
-inline Operand operand(const core::ApFixed& t) { return {t.width, t.width - t.integer, t.is_signed}; }
+inline Operand operand(const core::ApFixed& t) {
+  return {t.width, t.width - t.integer, t.is_signed};
+}
 
 /// A Verilog function `name` computing the ap_fixed assignment of an `in` operand to type `to` (the
 /// arithmetic of fixed_cast.hpp, in logic).

@@ -9,10 +9,12 @@
 namespace edgeq::fpga::rtl {
 
 /// Each appends `module <module> ... endmodule` to b and returns the layer's hardware summary.
-LayerHardware linear_module(std::string& b, const std::string& module, const FixedLayer& l, const LinearOp& op,
-                            const VerilogOptions& opt);
+LayerHardware linear_module(std::string& b, const std::string& module, const FixedLayer& l,
+                            const LinearOp& op, const VerilogOptions& opt);
 LayerHardware relu_module(std::string& b, const std::string& module, const FixedLayer& l);
-LayerHardware permute_module(std::string& b, const std::string& module, const FixedLayer& l, const PermuteOp& op);
-LayerHardware softmax_module(std::string& b, const std::string& module, const FixedLayer& l, const SoftmaxOp& op);
+LayerHardware permute_module(std::string& b, const std::string& module, const FixedLayer& l,
+                             const PermuteOp& op);
+LayerHardware softmax_module(std::string& b, const std::string& module, const FixedLayer& l,
+                             const SoftmaxOp& op);
 
 }  // namespace edgeq::fpga::rtl

@@ -19,24 +19,25 @@ void header(std::string& b, const std::string& module, const FixedLayer& l) {
                  "// {} '{}': {} -> {} values, {} -> {}\n"
                  "module {} (\n  input wire clk,\n  input wire rst,\n  input wire in_valid,\n"
                  "  input wire [{}:0] in_data,\n  output reg out_valid,\n  output reg [{}:0] out_data\n);\n",
-                 l.kind, l.name, l.n_in, l.n_out, l.in_t.str(), l.out_t.str(), module, l.n_in * l.in_t.width - 1,
-                 l.n_out * l.out_t.width - 1);
+                 l.kind, l.name, l.n_in, l.n_out, l.in_t.str(), l.out_t.str(), module,
+                 l.n_in * l.in_t.width - 1, l.n_out * l.out_t.width - 1);
 }
 
 }  // namespace
 
-LayerHardware linear_module(std::string& b, const std::string& module, const FixedLayer& l, const LinearOp& op,
-                            const VerilogOptions& opt) {
+LayerHardware linear_module(std::string& b, const std::string& module, const FixedLayer& l,
+                            const LinearOp& op, const VerilogOptions& opt) {
   LayerHardware hw;
   hw.zero_weights = op.dropped_zero_weights;
   auto out = std::back_inserter(b);
   header(b, module, l);
   const Operand x{l.in_t.width, frac_bits(l.in_t), l.in_t.is_signed};
-  const int xw = x.is_signed ? x.width : x.width + 1;          // input as a signed number
+  const int xw = x.is_signed ? x.width : x.width + 1;                       // input as a signed number
   const int pw = xw + op.weight_t.width + (op.weight_t.is_signed ? 0 : 1);  // exact product width
   const Operand product{pw, x.frac + frac_bits(op.weight_t), true};
   const Operand acc = operand(op.accum_t);
-  const int wa = op.accum_t.width, wo = l.out_t.width, ww = op.weight_t.width + (op.weight_t.is_signed ? 0 : 1);
+  const int wa = op.accum_t.width, wo = l.out_t.width,
+            ww = op.weight_t.width + (op.weight_t.is_signed ? 0 : 1);
   b += cast_function("to_accum", product, op.accum_t);
   b += cast_function("bias_to_accum", operand(op.bias_t), op.accum_t);
   b += cast_function("to_result", acc, l.out_t);
@@ -44,8 +45,9 @@ LayerHardware linear_module(std::string& b, const std::string& module, const Fix
   const std::string src = rf == 1 ? "in_data" : "x_reg";
   if (rf > 1) fmt::format_to(out, "  reg [{}:0] x_reg;\n", l.n_in * x.width - 1);
   for (int i = 0; i < l.n_in; ++i)
-    fmt::format_to(out, "  wire [{}:0] x{} = {};\n", pw - 1, i,
-                   extend(fmt::format("{}[{}:{}]", src, (i + 1) * x.width - 1, i * x.width), x.width, x.is_signed, pw));
+    fmt::format_to(
+        out, "  wire [{}:0] x{} = {};\n", pw - 1, i,
+        extend(fmt::format("{}[{}:{}]", src, (i + 1) * x.width - 1, i * x.width), x.width, x.is_signed, pw));
   auto bias_expr = [&](std::size_t j) {
     return fmt::format("bias_to_accum({})", literal(op.bias[j], op.bias_t.width));
   };
@@ -59,7 +61,8 @@ LayerHardware linear_module(std::string& b, const std::string& module, const Fix
         std::string expr;
         if (digits.size() == 1 || static_cast<int>(digits.size()) <= opt.csd_max_digits) {
           for (const auto& [sh, sign] : digits) {
-            const std::string term = sh == 0 ? fmt::format("x{}", t.input) : fmt::format("(x{} << {})", t.input, sh);
+            const std::string term =
+                sh == 0 ? fmt::format("x{}", t.input) : fmt::format("(x{} << {})", t.input, sh);
             expr += expr.empty() ? (sign > 0 ? term : "-" + term) : (sign > 0 ? " + " : " - ") + term;
           }
           (digits.size() == 1 ? hw.shifts : hw.shift_add) += 1;
@@ -67,22 +70,26 @@ LayerHardware linear_module(std::string& b, const std::string& module, const Fix
           expr = fmt::format("$signed(x{}) * $signed({})", t.input, literal(t.weight, pw));
           ++hw.const_multipliers;
         }
-        fmt::format_to(std::back_inserter(regs), "  wire [{}:0] p{}_{} = {};\n  reg [{}:0] m{}_{};\n", pw - 1, j, k, expr,
-                       wa - 1, j, k);
+        fmt::format_to(std::back_inserter(regs), "  wire [{}:0] p{}_{} = {};\n  reg [{}:0] m{}_{};\n", pw - 1,
+                       j, k, expr, wa - 1, j, k);
         fmt::format_to(std::back_inserter(assigns), "      m{}_{} <= to_accum(p{}_{});\n", j, k, j, k);
       }
     }
     b += regs;
-    fmt::format_to(out, "  reg v1;\n  always @(posedge clk) begin\n    v1 <= rst ? 1'b0 : in_valid;\n{}  end\n",
+    fmt::format_to(out,
+                   "  reg v1;\n  always @(posedge clk) begin\n    v1 <= rst ? 1'b0 : in_valid;\n{}  end\n",
                    assigns);
     std::string sums;
     for (std::size_t j = 0; j < op.terms.size(); ++j) {
       std::string e = bias_expr(j);
       for (std::size_t k = 0; k < op.terms[j].size(); ++k) e += fmt::format(" + m{}_{}", j, k);
       fmt::format_to(out, "  wire [{}:0] acc{} = {};\n", wa - 1, j, e);
-      fmt::format_to(std::back_inserter(sums), "    out_data[{}:{}] <= to_result(acc{});\n", (j + 1) * wo - 1, j * wo, j);
+      fmt::format_to(std::back_inserter(sums), "    out_data[{}:{}] <= to_result(acc{});\n", (j + 1) * wo - 1,
+                     j * wo, j);
     }
-    fmt::format_to(out, "  always @(posedge clk) begin\n    out_valid <= rst ? 1'b0 : v1;\n{}  end\nendmodule\n\n", sums);
+    fmt::format_to(out,
+                   "  always @(posedge clk) begin\n    out_valid <= rst ? 1'b0 : v1;\n{}  end\nendmodule\n\n",
+                   sums);
     return hw;
   }
   // ReuseFactor > 1: shared multipliers, one chunk of each output's products per cycle.
@@ -102,7 +109,8 @@ LayerHardware linear_module(std::string& b, const std::string& module, const Fix
   std::string mregs, accs, results;
   for (std::size_t j = 0; j < op.terms.size(); ++j) {
     const auto& terms = op.terms[j];
-    const std::size_t chunk = (terms.size() + static_cast<std::size_t>(rf) - 1) / static_cast<std::size_t>(rf);
+    const std::size_t chunk =
+        (terms.size() + static_cast<std::size_t>(rf) - 1) / static_cast<std::size_t>(rf);
     std::string chunk_sum = "0";
     for (std::size_t s = 0; s < chunk; ++s) {
       const std::string id = fmt::format("{}_{}", j, s);
@@ -125,10 +133,11 @@ LayerHardware linear_module(std::string& b, const std::string& module, const Fix
       chunk_sum += fmt::format(" + m{}", id);
       ++hw.shared_multipliers;
     }
-    fmt::format_to(out, "  reg [{}:0] acc{};\n  wire [{}:0] next{} = (m_first ? {} : acc{}) + {};\n", wa - 1, j, wa - 1, j,
-                   bias_expr(j), j, chunk_sum);
+    fmt::format_to(out, "  reg [{}:0] acc{};\n  wire [{}:0] next{} = (m_first ? {} : acc{}) + {};\n", wa - 1,
+                   j, wa - 1, j, bias_expr(j), j, chunk_sum);
     fmt::format_to(std::back_inserter(accs), "      acc{0} <= next{0};\n", j);
-    fmt::format_to(std::back_inserter(results), "      out_data[{}:{}] <= to_result(next{});\n", (j + 1) * wo - 1, j * wo, j);
+    fmt::format_to(std::back_inserter(results), "      out_data[{}:{}] <= to_result(next{});\n",
+                   (j + 1) * wo - 1, j * wo, j);
   }
   fmt::format_to(out,
                  "  always @(posedge clk) begin\n    mv <= rst ? 1'b0 : busy;\n    m_first <= cnt == 0;\n"

@@ -13,10 +13,10 @@
 namespace edgeq::fpga {
 
 struct LayerStats {
-  std::int64_t values = 0;             ///< results computed
-  std::int64_t result_overflows = 0;   ///< results outside result_t before wrap / saturation
-  std::int64_t accum_overflows = 0;    ///< exact sums outside accum_t (the wrapped sum differs)
-  std::int64_t product_overflows = 0;  ///< products outside accum_t
+  std::int64_t values = 0;              ///< results computed
+  std::int64_t result_overflows = 0;    ///< results outside result_t before wrap / saturation
+  std::int64_t accum_overflows = 0;     ///< exact sums outside accum_t (the wrapped sum differs)
+  std::int64_t product_overflows = 0;   ///< products outside accum_t
   double min_value = 0, max_value = 0;  ///< range of the value assigned to the result (real units)
   bool seen = false;
 };

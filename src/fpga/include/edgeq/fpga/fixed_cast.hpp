@@ -18,7 +18,9 @@ struct CastResult {
 };
 
 /// Fractional bits of a type: W - I (negative when the step is above 1).
-inline int frac_bits(const core::ApFixed& t) { return t.width - t.integer; }
+inline int frac_bits(const core::ApFixed& t) {
+  return t.width - t.integer;
+}
 
 /// Assigns v * 2^-frac_in to `to`.
 CastResult cast_code(std::int64_t v, int frac_in, const core::ApFixed& to);

@@ -5,9 +5,10 @@
 //   HLSConfig:
 //     Model:     {Precision: ap_fixed<16,6>, ReuseFactor: 1, Strategy: Latency}
 //     LayerType: {Dense: {...}, Softmax: {...}}
-//     LayerName: {fc1: {Precision: {weight: ap_fixed<6,1>, bias: ..., result: ..., accum: ...}, ReuseFactor: 4}}
-// (Model / LayerType / LayerName may also sit at the top level.) A Precision is one type for every variable of
-// its level, or a map over weight, bias, result, accum (and scale for BatchNorm). Per variable the most
+//     LayerName: {fc1: {Precision: {weight: ap_fixed<6,1>, bias: ..., result: ..., accum: ...}, ReuseFactor:
+//     4}}
+// (Model / LayerType / LayerName may also sit at the top level.) A Precision is one type for every variable
+// of its level, or a map over weight, bias, result, accum (and scale for BatchNorm). Per variable the most
 // specific setting wins: LayerName variable, LayerName default, LayerType variable, LayerType default, Model
 // variable, Model default, then hls4ml's default ap_fixed<16,6>. A type is ap_fixed / ap_ufixed / ap_int /
 // ap_uint (core/ap_fixed.hpp) or `auto`: accum auto is the exact width (no rounding, no overflow possible for

@@ -17,10 +17,10 @@ struct LowerNotes {
 /// kMaxConvTerms products), BatchNormalization, Relu, Softmax (last axis), Transpose (wires), and the
 /// shape-only Flatten / Reshape / Identity / Dropout / Squeeze / Unsqueeze. Constant subgraphs (weight
 /// quantisers, weight transposes) are folded first; QONNX Quant / QDQ nodes on activations are skipped (the
-/// hls4ml configuration sets the activation types), with a note. Errors (Error(BadInput), naming the node):
-/// another op, a branch (a value read twice), non-constant weights, types wider than the limits of
-/// network.hpp, a saturating accumulator, an accumulator `auto` wider than 48 bits, a configuration that names
-/// layers the model does not have.
+/// hls4ml configuration sets the activation types; logged at debug level). Errors (Error(BadInput), naming
+/// the node): another op, a branch (a value read twice), non-constant weights, types wider than the limits of
+/// network.hpp, a saturating accumulator, an accumulator `auto` wider than 48 bits, a configuration that
+/// names layers the model does not have.
 FixedNetwork lower_network(const graph::Graph& graph, const HlsConfig& config, LowerNotes* notes = nullptr);
 
 /// The exact accumulator type of a linear op for inputs of type in_t: the fractional bits of the products (or

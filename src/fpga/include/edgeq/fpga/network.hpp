@@ -4,8 +4,8 @@
 //   Linear (Dense, unrolled Conv, BatchNorm as a diagonal):
 //     out[j] = result( accum(bias[j]) + sum_i accum(x[i] * w[i][j]) ),
 //     each product exact, then assigned to accum_t; the sum wraps in accum_t (AP_WRAP is required: a
-//     saturating accumulator would depend on the adder order the hardware picks); result_t's modes apply last.
-//     Zero weights are dropped (their products are exactly zero).
+//     saturating accumulator would depend on the adder order the hardware picks); result_t's modes apply
+//     last. Zero weights are dropped (their products are exactly zero).
 //   Relu: out = result(max(x, 0)).
 //   Softmax: hls4ml's table softmax (stable: x - max(x) first; latency: x directly); see softmax.hpp.
 //   Permute: out[i] = x[source[i]] (layout changes; wires only).
@@ -44,7 +44,7 @@ struct ReluOp {};
 struct SoftmaxOp {
   core::ApFixed exp_t, inv_t;
   SoftmaxImpl impl = SoftmaxImpl::Stable;
-  int index_bits = 10;                 ///< log2(table_size)
+  int index_bits = 10;                  ///< log2(table_size)
   std::vector<std::int64_t> exp_table;  ///< codes in exp_t, indexed by the top index_bits of the input
   std::vector<std::int64_t> inv_table;  ///< codes in inv_t, indexed by the top index_bits of the exp sum
 };

@@ -35,8 +35,9 @@ core::ApFixed softmax_diff_type(const core::ApFixed& in_t);
 
 /// Runs the softmax on codes of in_t; adds the number of overflowing assignments (exp sum, results) to
 /// `overflows`.
-std::vector<std::int64_t> run_softmax(const SoftmaxOp& op, const core::ApFixed& in_t, const core::ApFixed& out_t,
-                                      std::span<const std::int64_t> x, std::int64_t& overflows);
+std::vector<std::int64_t> run_softmax(const SoftmaxOp& op, const core::ApFixed& in_t,
+                                      const core::ApFixed& out_t, std::span<const std::int64_t> x,
+                                      std::int64_t& overflows);
 
 /// Left size of hls4ml's balanced reduce over n > 2 values: 2^floor(log2(n - 1)).
 int reduce_left(int n);

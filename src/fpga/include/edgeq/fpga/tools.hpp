@@ -30,7 +30,7 @@ SimulationResult simulate_verilator(const std::string& dir, const std::vector<st
 /// Xilinx primitives of a synthesised design, summed into the usual classes.
 struct Resources {
   std::int64_t lut = 0, ff = 0, dsp = 0, carry = 0, lutram = 0, mux = 0;
-  double bram36 = 0;  ///< RAMB36 equivalents (a RAMB18 counts one half)
+  double bram36 = 0;                          ///< RAMB36 equivalents (a RAMB18 counts one half)
   std::map<std::string, std::int64_t> cells;  ///< every cell type
 };
 
@@ -45,6 +45,7 @@ SynthesisResult synthesise_yosys(const std::string& dir, const std::vector<std::
                                  const std::string& top, const std::string& family);
 
 /// Runs argv with stdout and stderr appended to log_path; returns the exit status (127: not started).
-int run_logged(const std::vector<std::string>& argv, const std::string& log_path, const std::string& cwd = "");
+int run_logged(const std::vector<std::string>& argv, const std::string& log_path,
+               const std::string& cwd = "");
 
 }  // namespace edgeq::fpga
