@@ -62,4 +62,49 @@ inline graph::Graph dense_chain(const std::vector<int>& sizes, bool softmax, std
   return g;
 }
 
+/// A small CNN: x [1, 5, 5] -> Conv 3x3 (2 channels, pad 1) -> BatchNormalization -> Relu -> Flatten ->
+/// Gemm (50 -> 3), seeded weights.
+inline graph::Graph small_cnn(std::uint64_t seed = 4) {
+  graph::Graph g;
+  g.name = "small_cnn";
+  g.inputs = {"x"};
+  g.values["x"] = {core::DType::F32, {-1, 1, 5, 5}};
+  std::mt19937 rng(static_cast<std::uint32_t>(seed));
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  auto tensor = [&](core::Shape shape, float scale, float offset = 0.0f) {
+    std::vector<float> v(static_cast<std::size_t>(core::numel(shape)));
+    for (auto& x : v) x = offset + scale * u(rng);
+    return core::Tensor::from<float>(shape, v);
+  };
+  g.initializers["cw"] = tensor({2, 1, 3, 3}, 0.6f);
+  g.initializers["cb"] = tensor({2}, 0.2f);
+  g.initializers["gamma"] = tensor({2}, 0.3f, 1.0f);
+  g.initializers["beta"] = tensor({2}, 0.2f);
+  g.initializers["mean"] = tensor({2}, 0.2f);
+  g.initializers["var"] = tensor({2}, 0.2f, 1.0f);
+  g.initializers["fw"] = tensor({50, 3}, 0.4f);
+  g.initializers["fb"] = tensor({3}, 0.1f);
+  auto node = [&](const std::string& name, const std::string& op,
+                  std::vector<std::string> in) -> graph::Node& {
+    graph::Node n;
+    n.name = name;
+    n.op_type = op;
+    n.inputs = std::move(in);
+    n.outputs = {name};
+    g.nodes.push_back(n);
+    return g.nodes.back();
+  };
+  auto& conv = node("conv", "Conv", {"x", "cw", "cb"});
+  conv.attrs["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
+  conv.attrs["kernel_shape"] = std::vector<std::int64_t>{3, 3};
+  node("bn", "BatchNormalization", {"conv", "gamma", "beta", "mean", "var"});
+  node("relu", "Relu", {"bn"});
+  node("flat", "Flatten", {"relu"});
+  node("fc", "Gemm", {"flat", "fw", "fb"});
+  g.outputs = {"fc"};
+  g.topological_sort();
+  g.infer_shapes();
+  return g;
+}
+
 }  // namespace edgeq::test

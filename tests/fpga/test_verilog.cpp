@@ -12,6 +12,7 @@
 #include "edgeq/fpga/lower.hpp"
 #include "edgeq/fpga/tools.hpp"
 #include "edgeq/fpga/verilog.hpp"
+#include "edgeq/runtime/executor.hpp"
 #include "fpga/fpga_fixture.hpp"
 
 namespace edgeq::fpga {
@@ -111,6 +112,57 @@ TEST_P(VerilogVsEmulator, BitExactOnSeededInputs) {
     EXPECT_GT(syn.total.ff, 0);
     EXPECT_EQ(syn.per_module.count(design.layers[0].module), 1u);
   }
+  fs::remove_all(dir);
+}
+
+TEST(VerilogConv, SmallCnnFollowsTheFloatModelAndVerilogEqualsTheEmulator) {
+  const auto g = test::small_cnn();
+  auto net = lower_network(g, HlsConfig::parse("Model:\n  Precision: ap_fixed<16,6>\nLayerName:\n  conv:\n"
+                                               "    Precision:\n      weight: ap_fixed<8,1>\n"));
+  ASSERT_EQ(net.layers.size(), 4u);  // conv, bn, relu, fc (Flatten is wiring)
+  EXPECT_EQ(net.layers[0].kind, "Conv");
+  EXPECT_EQ(net.layers[1].kind, "BatchNorm");
+  // 2 channels x 25 outputs, 9 taps each minus the padded ones: 2 x (9 x 9 + 12 x 6 + 4 x 4) = 338 products.
+  std::size_t terms = 0;
+  for (const auto& t : std::get<LinearOp>(net.layers[0].op).terms) terms += t.size();
+  EXPECT_EQ(terms + static_cast<std::size_t>(std::get<LinearOp>(net.layers[0].op).dropped_zero_weights),
+            338u);
+  Emulator emu(net);
+  runtime::Executor ex(g);
+  std::mt19937 rng(8);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::string inputs;
+  std::vector<std::vector<std::int64_t>> expected;
+  double worst = 0;
+  for (int i = 0; i < 100; ++i) {
+    std::vector<float> x(25);
+    for (auto& v : x) v = normal(rng);
+    const auto codes = emu.quantise_input(x);
+    inputs += pack_hex(codes, net.input_t) + "\n";
+    expected.push_back(emu.run(codes));
+    const auto y = ex.run({core::Tensor::from<float>({1, 1, 5, 5}, x)})[0];
+    const auto real = emu.to_real(expected.back());
+    for (std::size_t k = 0; k < 3; ++k)
+      worst = std::max(worst, std::abs(real[k] - static_cast<double>(y.data<float>()[k])));
+  }
+  // 8-bit conv weights (step 2^-7) and 10 fractional bits elsewhere: the outputs stay within a few
+  // hundredths.
+  EXPECT_LT(worst, 0.05);
+  if (tool_path("verilator").empty()) GTEST_SKIP() << "verilator is not installed";
+  const auto design = generate_verilog(net, {});
+  const fs::path dir = fs::temp_directory_path() / "edgeq_verilog_cnn";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::string> rtl;
+  for (const auto& [name, text] : design.files) {
+    std::ofstream(dir / name) << text;
+    rtl.push_back((dir / name).string());
+  }
+  std::ofstream(dir / "tb.v") << generate_testbench(net, design);
+  std::ofstream(dir / "inputs.hex") << inputs;
+  const auto sim =
+      simulate_verilator(dir.string(), rtl, (dir / "tb.v").string(), (dir / "inputs.hex").string(), net, 2);
+  ASSERT_EQ(sim.outputs, expected);
   fs::remove_all(dir);
 }
 
