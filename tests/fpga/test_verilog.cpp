@@ -57,6 +57,23 @@ LayerName:
     implementation: IMPL
 )";
 
+/// Writes the design, testbench and inputs into a fresh `dir` and simulates them; `rtl` gets the design
+/// files.
+SimulationResult write_and_simulate(const FixedNetwork& net, const VerilogDesign& design,
+                                    const std::string& inputs, const fs::path& dir,
+                                    std::vector<std::string>& rtl) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [name, text] : design.files) {
+    std::ofstream(dir / name) << text;
+    rtl.push_back((dir / name).string());
+  }
+  std::ofstream(dir / "tb.v") << generate_testbench(net, design);
+  std::ofstream(dir / "inputs.hex") << inputs;
+  return simulate_verilator(dir.string(), rtl, (dir / "tb.v").string(), (dir / "inputs.hex").string(), net,
+                            2);
+}
+
 struct Case {
   const char* name;
   const char* impl;
@@ -92,17 +109,8 @@ TEST_P(VerilogVsEmulator, BitExactOnSeededInputs) {
   EXPECT_EQ(design.ii, c.reuse);
   if (tool_path("verilator").empty()) GTEST_SKIP() << "verilator is not installed";
   const fs::path dir = fs::temp_directory_path() / (std::string("edgeq_verilog_") + c.name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
   std::vector<std::string> rtl;
-  for (const auto& [name, text] : design.files) {
-    std::ofstream(dir / name) << text;
-    rtl.push_back((dir / name).string());
-  }
-  std::ofstream(dir / "tb.v") << generate_testbench(net, design);
-  std::ofstream(dir / "inputs.hex") << inputs;
-  const auto sim =
-      simulate_verilator(dir.string(), rtl, (dir / "tb.v").string(), (dir / "inputs.hex").string(), net, 2);
+  const auto sim = write_and_simulate(net, design, inputs, dir, rtl);
   EXPECT_EQ(sim.latency, design.latency);
   ASSERT_EQ(sim.outputs.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(sim.outputs[i], expected[i]) << "input " << i;
@@ -151,17 +159,8 @@ TEST(VerilogConv, SmallCnnFollowsTheFloatModelAndVerilogEqualsTheEmulator) {
   if (tool_path("verilator").empty()) GTEST_SKIP() << "verilator is not installed";
   const auto design = generate_verilog(net, {});
   const fs::path dir = fs::temp_directory_path() / "edgeq_verilog_cnn";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
   std::vector<std::string> rtl;
-  for (const auto& [name, text] : design.files) {
-    std::ofstream(dir / name) << text;
-    rtl.push_back((dir / name).string());
-  }
-  std::ofstream(dir / "tb.v") << generate_testbench(net, design);
-  std::ofstream(dir / "inputs.hex") << inputs;
-  const auto sim =
-      simulate_verilator(dir.string(), rtl, (dir / "tb.v").string(), (dir / "inputs.hex").string(), net, 2);
+  const auto sim = write_and_simulate(net, design, inputs, dir, rtl);
   ASSERT_EQ(sim.outputs, expected);
   fs::remove_all(dir);
 }
