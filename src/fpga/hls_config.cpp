@@ -122,8 +122,11 @@ HlsConfig HlsConfig::parse(const std::string& yaml_text, const std::string& sour
   if (auto k = top.optional<std::string>("OnnxModel")) model = *k;
   if (!model.empty()) {
     std::filesystem::path p(model);
-    cfg.model_path =
-        p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+    // Relative to the YAML's folder when the file is there, else to the working folder (hls4ml's convention).
+    const auto beside = std::filesystem::path(base_dir) / p;
+    std::error_code ec;
+    const bool use_beside = !p.is_absolute() && !base_dir.empty() && std::filesystem::exists(beside, ec);
+    cfg.model_path = use_beside ? beside.string() : p.string();
   }
   for (const auto& k : {"KerasH5", "Backend", "OutputDir", "ProjectName", "Stamp", "Version", "WriterConfig"})
     top.node(k);

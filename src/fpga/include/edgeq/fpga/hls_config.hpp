@@ -1,7 +1,8 @@
 // hls4ml-style precision and implementation settings of an FPGA design, read from an hls4ml YAML
 // configuration (hls4ml docs, "Configuration"):
 //   Part: xcvu9p-flga2577-2-e      ClockPeriod: 5        IOType: io_parallel
-//   KerasJson / KerasH5 / OnnxModel: the model (paths relative to the YAML file)
+//   KerasJson / KerasH5 / OnnxModel: the model (relative to the YAML's folder if there, else to the working
+//   folder, as hls4ml reads it)
 //   HLSConfig:
 //     Model:     {Precision: ap_fixed<16,6>, ReuseFactor: 1, Strategy: Latency}
 //     LayerType: {Dense: {...}, Softmax: {...}}
@@ -65,7 +66,7 @@ class HlsConfig {
 
   double clock_ns = 5.0;   ///< ClockPeriod
   std::string part;        ///< Part (e.g. xcvu9p-flga2577-2-e), may be empty
-  std::string model_path;  ///< KerasJson / OnnxModel resolved against the YAML's folder, may be empty
+  std::string model_path;  ///< KerasJson / OnnxModel (see above), may be empty
   std::string source;      ///< file name for messages
 
   struct Level;  ///< one level's partial settings (defined in hls_config.cpp)
