@@ -83,9 +83,8 @@ int run_fpga(const FpgaCommand& c) {
     throw_input("give the model with --model (the configuration names no KerasJson / OnnxModel)");
   const bool do_verify = wanted(c.verify, "verilator", "--verify");
   const bool do_synth = wanted(c.synth, "yosys", "--synth");
-  const std::string family = !c.family.empty()                       ? c.family
-                             : fpga::xilinx_family(cfg.part).empty() ? "xcup"
-                                                                     : fpga::xilinx_family(cfg.part);
+  std::string family = c.family.empty() ? fpga::xilinx_family(cfg.part) : c.family;
+  if (family.empty()) family = "xcup";  // no --family and no recognised Part
   if (do_synth && family != "xcup" && family != "xcu" && family != "xc7" && family != "xc6s")
     throw_input("--family must be one of xcup, xcu, xc7, xc6s (got '{}')", family);
   if (fs::exists(c.out) && !fs::is_empty(c.out) && !c.force)

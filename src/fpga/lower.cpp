@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <set>
 
 #include "edgeq/core/error.hpp"
 #include "edgeq/fpga/fixed_cast.hpp"
 #include "edgeq/fpga/softmax.hpp"
+#include "edgeq/graph/geometry.hpp"
 #include "edgeq/runtime/constant_folding.hpp"
 
 namespace edgeq::fpga {
@@ -109,7 +109,7 @@ class Lowering {
       if (d <= 0)
         throw_input("input '{}' has an unknown dimension; the FPGA flow needs static shapes",
                     net_.input_name);
-    net_.n_in = static_cast<int>(numel(shape_));
+    net_.n_in = static_cast<int>(core::numel(shape_));
     net_.input_t =
         require_type(cfg_.for_layer(net_.input_name, "InputLayer").result, net_.input_name, "result");
     check_width(net_.input_t, kMaxDataWidth, net_.input_name, "result");
@@ -130,12 +130,6 @@ class Lowering {
   }
 
  private:
-  static std::int64_t numel(const core::Shape& s) {
-    std::int64_t n = 1;
-    for (auto d : s) n *= d;
-    return n;
-  }
-
   void note(std::string s) {
     if (notes_) notes_->warnings.push_back(std::move(s));
   }
@@ -189,7 +183,7 @@ class Lowering {
     FixedLayer l;
     l.name = n.name;
     l.kind = kind;
-    l.n_in = static_cast<int>(numel(shape_));
+    l.n_in = static_cast<int>(core::numel(shape_));
     l.n_out = n_out;
     l.in_t = cur_t_;
     l.out_t = out_t;
@@ -201,39 +195,34 @@ class Lowering {
     return net_.layers.back();
   }
 
-  /// Fills a linear op from a dense weight view w(i, j) and biases; returns it.
-  LinearOp linear(const std::string& layer, const LayerSettings& s, const Precision& weight_p, int n_in,
-                  int n_out, const std::function<float(int, int)>& w, const std::vector<float>& bias,
-                  const std::vector<std::vector<int>>* connections = nullptr) {
+  /// Fills a linear op from each output's taps (input index, float weight) and biases (empty: none).
+  LinearOp linear(const std::string& layer, const LayerSettings& s, const Precision& weight_p,
+                  const std::vector<std::vector<std::pair<int, float>>>& taps,
+                  const std::vector<float>& bias) {
     LinearOp op;
     op.weight_t = require_type(weight_p, layer, "weight");
     op.bias_t = require_type(s.bias, layer, "bias");
     check_width(op.weight_t, kMaxDataWidth, layer, "weight");
     check_width(op.bias_t, kMaxDataWidth, layer, "bias");
-    op.terms.resize(static_cast<std::size_t>(n_out));
+    // The weight type with 16 more integer bits: the same quantisation without its overflow, to count
+    // clipping.
+    core::ApFixed unbounded = op.weight_t;
+    unbounded.width += 16;
+    unbounded.integer += 16;
+    op.terms.resize(taps.size());
     std::int64_t clipped = 0;
-    for (int j = 0; j < n_out; ++j) {
-      auto add = [&](int i) {
-        const double v = w(i, j);
+    for (std::size_t j = 0; j < taps.size(); ++j)
+      for (const auto& [i, v] : taps[j]) {
+        const auto wide = unbounded.code(v);
+        if (wide < op.weight_t.min_code() || wide > op.weight_t.max_code()) ++clipped;
         const auto c = op.weight_t.code(v);
-        const double top = static_cast<double>(op.weight_t.max_code()) * op.weight_t.step();
-        const double bottom = static_cast<double>(op.weight_t.min_code()) * op.weight_t.step();
-        if (v > top + op.weight_t.step() || v < bottom) ++clipped;
-        if (c == 0) {
+        if (c == 0)
           ++op.dropped_zero_weights;
-          return;
-        }
-        op.terms[static_cast<std::size_t>(j)].push_back({i, c});
-      };
-      if (connections) {
-        for (int i : (*connections)[static_cast<std::size_t>(j)]) add(i);
-      } else {
-        for (int i = 0; i < n_in; ++i) add(i);
+        else
+          op.terms[j].push_back({i, c});
       }
-    }
-    op.bias.assign(static_cast<std::size_t>(n_out), 0);
-    for (int j = 0; j < n_out && !bias.empty(); ++j)
-      op.bias[static_cast<std::size_t>(j)] = op.bias_t.code(bias[static_cast<std::size_t>(j)]);
+    op.bias.assign(taps.size(), 0);
+    for (std::size_t j = 0; j < bias.size() && j < taps.size(); ++j) op.bias[j] = op.bias_t.code(bias[j]);
     if (clipped > 0)
       note(fmt::format("layer '{}': {} weights lie outside the range of {} and were {}", layer, clipped,
                        op.weight_t.str(),
@@ -278,14 +267,14 @@ class Lowering {
       if (static_cast<int>(bias.size()) != n_out)
         throw_input("{}: bias of {} values for {} outputs", n.describe(), bias.size(), n_out);
     }
+    std::vector<std::vector<std::pair<int, float>>> taps(static_cast<std::size_t>(n_out));
+    for (int j = 0; j < n_out; ++j)
+      for (int i = 0; i < n_in; ++i)
+        taps[static_cast<std::size_t>(j)].emplace_back(i, trans_b
+                                                              ? w[static_cast<std::size_t>(j * n_in + i)]
+                                                              : w[static_cast<std::size_t>(i * n_out + j)]);
     const auto s = cfg_.for_layer(n.name, "Dense");
-    auto op = linear(
-        n.name, s, s.weight, n_in, n_out,
-        [&](int i, int j) {
-          return trans_b ? w[static_cast<std::size_t>(j * n_in + i)]
-                         : w[static_cast<std::size_t>(i * n_out + j)];
-        },
-        bias);
+    auto op = linear(n.name, s, s.weight, taps, bias);
     const auto out_t = result_type(s, n.name, op.accum_t);
     auto& l = push(n, "Dense", n_out, out_t, s.result.is_auto, s.reuse_factor);
     l.op = std::move(op);
@@ -311,57 +300,40 @@ class Lowering {
       throw_input("{}: input of rank {} (the FPGA flow handles 2-D convolutions)", n.describe(),
                   shape_.size() + 1);
     const auto& W = constant(n, 1);
-    const auto group = n.attr_int("group", 1);
-    const auto ks = n.attr_ints("kernel_shape", {W.shape()[2], W.shape()[3]});
-    const auto st = n.attr_ints("strides", {1, 1});
-    const auto pads = n.attr_ints("pads", {0, 0, 0, 0});
-    const auto dil = n.attr_ints("dilations", {1, 1});
-    if (n.attr_string("auto_pad", "NOTSET") != "NOTSET")
-      throw_input("{}: auto_pad is not supported", n.describe());
     const std::int64_t C = shape_[0], H = shape_[1], Wd = shape_[2];
-    auto out_shape = g_.info(n.outputs[0]).shape;
-    const std::int64_t CO = out_shape[1], OH = out_shape[2], OW = out_shape[3];
-    const std::int64_t cig = C / group, cog = CO / group;
-    const std::int64_t terms = CO * OH * OW * cig * ks[0] * ks[1];
-    if (terms > kMaxConvTerms)
+    const std::int64_t CO = W.shape()[0], cig = W.shape()[1], KH = W.shape()[2], KW = W.shape()[3];
+    const std::int64_t cog = CO / (C / cig);
+    const graph::Window2d win = graph::resolve_window(n, H, Wd, KH, KW);
+    const std::int64_t products = CO * win.out_h * win.out_w * cig * KH * KW;
+    if (products > kMaxConvTerms)
       throw_input(
           "{}: {} products when unrolled; the FPGA flow generates small convolutions only (at most {})",
-          n.describe(), terms, kMaxConvTerms);
+          n.describe(), products, kMaxConvTerms);
     const auto w = values_of(W);
     std::vector<float> bias;
     if (n.inputs.size() > 2 && !n.inputs[2].empty()) bias = values_of(constant(n, 2));
-    const int n_out = static_cast<int>(CO * OH * OW);
-    std::vector<std::vector<int>> connections(static_cast<std::size_t>(n_out));
-    std::vector<std::vector<float>> weights(static_cast<std::size_t>(n_out));
-    for (std::int64_t co = 0; co < CO; ++co)
-      for (std::int64_t oy = 0; oy < OH; ++oy)
-        for (std::int64_t ox = 0; ox < OW; ++ox) {
-          const auto j = static_cast<std::size_t>((co * OH + oy) * OW + ox);
-          for (std::int64_t ci = 0; ci < cig; ++ci)
-            for (std::int64_t ky = 0; ky < ks[0]; ++ky)
-              for (std::int64_t kx = 0; kx < ks[1]; ++kx) {
-                const std::int64_t iy = oy * st[0] - pads[0] + ky * dil[0],
-                                   ix = ox * st[1] - pads[1] + kx * dil[1];
-                if (iy < 0 || iy >= H || ix < 0 || ix >= Wd) continue;
-                const std::int64_t c_abs = (co / cog) * cig + ci;
-                connections[j].push_back(static_cast<int>((c_abs * H + iy) * Wd + ix));
-                weights[j].push_back(
-                    w[static_cast<std::size_t>(((co * cig + ci) * ks[0] + ky) * ks[1] + kx)]);
-              }
-        }
+    const std::int64_t plane = win.out_h * win.out_w;
+    std::vector<std::vector<std::pair<int, float>>> taps(static_cast<std::size_t>(CO * plane));
     std::vector<float> full_bias;
-    if (!bias.empty())
-      for (std::int64_t co = 0; co < CO; ++co)
-        full_bias.insert(full_bias.end(), static_cast<std::size_t>(OH * OW),
+    for (std::int64_t co = 0; co < CO; ++co) {
+      if (!bias.empty())
+        full_bias.insert(full_bias.end(), static_cast<std::size_t>(plane),
                          bias[static_cast<std::size_t>(co)]);
+      for (std::int64_t oy = 0; oy < win.out_h; ++oy)
+        for (std::int64_t ox = 0; ox < win.out_w; ++ox) {
+          auto& t = taps[static_cast<std::size_t>(co * plane + oy * win.out_w + ox)];
+          for (std::int64_t ci = 0; ci < cig; ++ci)
+            graph::for_each_kernel_tap(win, H, Wd, oy, ox, [&](auto iy, auto ix, auto ky, auto kx) {
+              const std::int64_t c_abs = (co / cog) * cig + ci;
+              t.emplace_back(static_cast<int>((c_abs * H + iy) * Wd + ix),
+                             w[static_cast<std::size_t>(((co * cig + ci) * KH + ky) * KW + kx)]);
+            });
+        }
+    }
     const auto s = cfg_.for_layer(n.name, "Conv2D");
-    std::vector<std::size_t> pos(static_cast<std::size_t>(n_out), 0);
-    auto op = linear(
-        n.name, s, s.weight, 0, n_out,
-        [&](int, int j) { return weights[static_cast<std::size_t>(j)][pos[static_cast<std::size_t>(j)]++]; },
-        full_bias, &connections);
+    auto op = linear(n.name, s, s.weight, taps, full_bias);
     const auto out_t = result_type(s, n.name, op.accum_t);
-    auto& l = push(n, "Conv", n_out, out_t, s.result.is_auto, s.reuse_factor);
+    auto& l = push(n, "Conv", static_cast<int>(taps.size()), out_t, s.result.is_auto, s.reuse_factor);
     l.op = std::move(op);
   }
 
@@ -370,8 +342,8 @@ class Lowering {
     const auto mean = values_of(constant(n, 3)), var = values_of(constant(n, 4));
     const float eps = n.attr_float("epsilon", 1e-5f);
     const std::int64_t C = shape_[0];
-    const std::int64_t inner = numel(shape_) / C;
-    const int count = static_cast<int>(numel(shape_));
+    const std::int64_t inner = core::numel(shape_) / C;
+    const int count = static_cast<int>(core::numel(shape_));
     std::vector<float> scale(static_cast<std::size_t>(count)), shift(static_cast<std::size_t>(count));
     for (int k = 0; k < count; ++k) {
       const auto c = static_cast<std::size_t>(k / inner);
@@ -381,11 +353,10 @@ class Lowering {
     }
     auto s = cfg_.for_layer(n.name, "BatchNormalization");
     s.accum = Precision{std::nullopt, true};  // hls4ml's normalisation sums product and bias exactly
-    std::vector<std::vector<int>> diag(static_cast<std::size_t>(count));
-    for (int k = 0; k < count; ++k) diag[static_cast<std::size_t>(k)] = {k};
-    auto op = linear(
-        n.name, s, s.scale, 0, count, [&](int i, int) { return scale[static_cast<std::size_t>(i)]; }, shift,
-        &diag);
+    std::vector<std::vector<std::pair<int, float>>> diag(static_cast<std::size_t>(count));
+    for (int k = 0; k < count; ++k)
+      diag[static_cast<std::size_t>(k)] = {{k, scale[static_cast<std::size_t>(k)]}};
+    auto op = linear(n.name, s, s.scale, diag, shift);
     const auto out_t = result_type(s, n.name, op.accum_t);
     auto& l = push(n, "BatchNorm", count, out_t, s.result.is_auto, 1);
     l.op = std::move(op);
@@ -394,7 +365,7 @@ class Lowering {
   void relu(const graph::Node& n) {
     const auto s = cfg_.for_layer(n.name, "Relu");
     const auto out_t = result_type(s, n.name, cur_t_);
-    auto& l = push(n, "Relu", static_cast<int>(numel(shape_)), out_t, s.result.is_auto, 1);
+    auto& l = push(n, "Relu", static_cast<int>(core::numel(shape_)), out_t, s.result.is_auto, 1);
     l.op = ReluOp{};
   }
 
@@ -408,7 +379,7 @@ class Lowering {
     check_width(op.exp_t, kMaxDataWidth, n.name, "exp_table_t");
     check_width(op.inv_t, kMaxDataWidth, n.name, "inv_table_t");
     const auto out_t = result_type(s, n.name, cur_t_);
-    auto& l = push(n, "Softmax", static_cast<int>(numel(shape_)), out_t, false, 1);
+    auto& l = push(n, "Softmax", static_cast<int>(core::numel(shape_)), out_t, false, 1);
     l.op = std::move(op);
   }
 
@@ -422,7 +393,7 @@ class Lowering {
     std::vector<std::int64_t> in_stride(in.size(), 1);
     for (std::size_t k = in.size(); k-- > 1;) in_stride[k - 1] = in_stride[k] * in[k];
     PermuteOp op;
-    const std::int64_t total = numel(in);
+    const std::int64_t total = core::numel(in);
     op.source.resize(static_cast<std::size_t>(total));
     std::vector<std::int64_t> idx(out.size(), 0);
     for (std::int64_t flat = 0; flat < total; ++flat) {

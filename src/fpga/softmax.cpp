@@ -21,7 +21,7 @@ float value_of_index(int k, const core::ApFixed& t, int bits) {
 std::int64_t tree_sum(std::span<const std::int64_t> e, const core::ApFixed& t, std::int64_t& overflows) {
   if (e.size() == 1) return e[0];
   const int n = static_cast<int>(e.size());
-  const int left = n == 2 ? 1 : reduce_left(n);
+  const int left = reduce_left(n);
   const std::int64_t a = tree_sum(e.subspan(0, static_cast<std::size_t>(left)), t, overflows);
   const std::int64_t b = tree_sum(e.subspan(static_cast<std::size_t>(left)), t, overflows);
   const auto r = cast_code(a + b, frac_bits(t), t);

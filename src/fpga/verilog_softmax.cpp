@@ -27,7 +27,7 @@ std::string slice(const std::string& bus, int k, int w) {
 /// expression.
 std::string tree(const std::vector<std::string>& e, std::size_t lo, std::size_t n) {
   if (n == 1) return e[lo];
-  const std::size_t left = n == 2 ? 1 : static_cast<std::size_t>(reduce_left(static_cast<int>(n)));
+  const std::size_t left = static_cast<std::size_t>(reduce_left(static_cast<int>(n)));
   return fmt::format("add({}, {})", tree(e, lo, left), tree(e, lo + left, n - left));
 }
 

@@ -39,7 +39,7 @@ std::vector<std::int64_t> run_softmax(const SoftmaxOp& op, const core::ApFixed& 
                                       const core::ApFixed& out_t, std::span<const std::int64_t> x,
                                       std::int64_t& overflows);
 
-/// Left size of hls4ml's balanced reduce over n > 2 values: 2^floor(log2(n - 1)).
+/// Left size of hls4ml's balanced reduce over n >= 2 values: 2^floor(log2(n - 1)).
 int reduce_left(int n);
 
 }  // namespace edgeq::fpga
