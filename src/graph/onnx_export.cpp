@@ -161,6 +161,15 @@ class Exporter {
     } else if (n.op_type == "Pad") {
       inputs.push_back(ints_input("pads"));
       if (n.has("value")) inputs.push_back(float_input("value", true));
+    } else if (n.op_type == "MaxPool" && n.attr_int("edgeq_pad_zero", 0)) {  // fuse_pad_into_maxpool
+      const auto p = n.attr_ints("pads", {0, 0, 0, 0});
+      const std::vector<std::int64_t> pads{0, 0, p[0], p[1], 0, 0, p[2], p[3]};
+      const std::string padded = n.name + "_padded";
+      add_node(n, "Pad", {inputs[0], constant(n.name + "_pads", Tensor::from<std::int64_t>({8}, pads))},
+               {padded}, "_pad");
+      inputs[0] = padded;
+      moved.insert("edgeq_pad_zero");
+      moved.insert("pads");
     } else if (n.op_type == "Resize") {
       inputs.push_back("");
       if (n.has("sizes")) {

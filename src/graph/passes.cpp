@@ -177,6 +177,17 @@ int fuse_residual_add(Graph& g) {
   return commit_rewrite(g, removed, fused);
 }
 
+namespace {
+/// A constant zero Pad of the two spatial axes of a 4-D tensor (pads as an attribute, none negative).
+bool is_zero_spatial_pad(const Node& pad) {
+  if (pad.op_type != "Pad" || !pad.domain.empty() || pad.inputs.size() != 1) return false;
+  const auto p = pad.attr_ints("pads");
+  return pad.attr_string("mode", "constant") == "constant" && pad.attr_float("value", 0.0f) == 0.0f &&
+         p.size() == 8 && !p[0] && !p[1] && !p[4] && !p[5] &&
+         std::none_of(p.begin(), p.end(), [](auto v) { return v < 0; });
+}
+}  // namespace
+
 int fuse_pad_into_conv(Graph& g) {
   std::map<std::string, std::size_t> reader;
   for (std::size_t i = 0; i < g.nodes.size(); ++i)
@@ -185,12 +196,8 @@ int fuse_pad_into_conv(Graph& g) {
   std::vector<bool> removed(g.nodes.size(), false);
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& pad = g.nodes[i];
-    if (pad.op_type != "Pad" || !pad.domain.empty() || pad.inputs.size() != 1) continue;
+    if (!is_zero_spatial_pad(pad)) continue;
     const auto p = pad.attr_ints("pads");
-    if (pad.attr_string("mode", "constant") != "constant" || pad.attr_float("value", 0.0f) != 0.0f ||
-        p.size() != 8 || p[0] || p[1] || p[4] || p[5] ||
-        std::any_of(p.begin(), p.end(), [](auto v) { return v < 0; }))
-      continue;
     if (g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0])) continue;
     Node& conv = g.nodes[reader[pad.outputs[0]]];
     if (conv.op_type != "Conv" || conv.inputs[0] != pad.outputs[0] ||
@@ -200,6 +207,33 @@ int fuse_pad_into_conv(Graph& g) {
     if (cp.size() != 4) continue;
     conv.attrs["pads"] = std::vector<std::int64_t>{cp[0] + p[2], cp[1] + p[3], cp[2] + p[6], cp[3] + p[7]};
     conv.inputs[0] = pad.inputs[0];
+    removed[i] = true;
+    ++fused;
+  }
+  return commit_rewrite(g, removed, fused);
+}
+
+int fuse_pad_into_maxpool(Graph& g) {
+  std::map<std::string, std::size_t> reader;
+  for (std::size_t i = 0; i < g.nodes.size(); ++i)
+    for (const auto& v : g.nodes[i].inputs) reader[v] = i;
+  int fused = 0;
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& pad = g.nodes[i];
+    if (!is_zero_spatial_pad(pad) || g.info(pad.inputs[0]).dtype != DType::F32) continue;
+    if (g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0])) continue;
+    Node& pool = g.nodes[reader[pad.outputs[0]]];
+    const auto own = pool.attr_ints("pads", {0, 0, 0, 0});
+    if (pool.op_type != "MaxPool" || !pool.domain.empty() || pool.inputs[0] != pad.outputs[0] ||
+        pool.attr_string("auto_pad", "NOTSET") != "NOTSET" || pool.has("edgeq_pad_zero") ||
+        (pool.outputs.size() > 1 && !pool.outputs[1].empty()) ||
+        std::any_of(own.begin(), own.end(), [](auto v) { return v != 0; }))
+      continue;
+    const auto p = pad.attr_ints("pads");
+    pool.attrs["pads"] = std::vector<std::int64_t>{p[2], p[3], p[6], p[7]};
+    pool.attrs["edgeq_pad_zero"] = std::int64_t{1};
+    pool.inputs[0] = pad.inputs[0];
     removed[i] = true;
     ++fused;
   }

@@ -31,6 +31,7 @@ Executor::Executor(graph::Graph graph, ExecutorOptions options)
     fold_constants(graph_);
     graph::fold_batchnorm(graph_);
     graph::fuse_pad_into_conv(graph_);
+    graph::fuse_pad_into_maxpool(graph_);
     graph::fuse_residual_add(graph_);
     graph::fuse_activations(graph_);
   }

@@ -158,6 +158,51 @@ TEST(Passes, FusePadIntoConvPreservesOutputs) {
   }
 }
 
+// Keras' ZeroPadding2D before MaxPooling2D (ResNet, DenseNet) folds into the MaxPool as zero padding
+// (edgeq_pad_zero); max is exact, so the reference and the fast backend give the unfused graph's outputs
+// bit for bit, on inputs of both signs (a zero wins where the window's taps are negative). ONNX export
+// writes the Pad back.
+TEST(Passes, FusePadIntoMaxpoolPreservesOutputsExactly) {
+  graph::Graph g;
+  g.inputs = {"x"};
+  g.values["x"] = {core::DType::F32, {1, 16, 11, 11}};
+  g.nodes.push_back(
+      {"pad", "Pad", "", {"x"}, {"p"}, {{"pads", std::vector<std::int64_t>{0, 0, 1, 0, 0, 0, 1, 2}}}});
+  g.nodes.push_back(
+      {"pool",
+       "MaxPool",
+       "",
+       {"p"},
+       {"y"},
+       {{"kernel_shape", std::vector<std::int64_t>{3, 3}}, {"strides", std::vector<std::int64_t>{2, 2}}}});
+  g.outputs = {"y"};
+  g.topological_sort();
+  g.infer_shapes();
+  graph::Graph fused = g;
+  EXPECT_EQ(graph::fuse_pad_into_maxpool(fused), 1);
+  ASSERT_EQ(fused.nodes.size(), 1u);
+  EXPECT_EQ(fused.nodes[0].attr_ints("pads"), (std::vector<std::int64_t>{1, 0, 1, 2}));
+  EXPECT_EQ(fused.nodes[0].attr_int("edgeq_pad_zero", 0), 1);
+  graph::Graph with_own_pads = g;  // a MaxPool with its own (-inf) padding is left alone
+  with_own_pads.nodes[1].attrs["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
+  with_own_pads.infer_shapes();
+  EXPECT_EQ(graph::fuse_pad_into_maxpool(with_own_pads), 0);
+
+  core::Tensor x(core::DType::F32, {1, 16, 11, 11});
+  core::CounterRng rng(4, 0, 0);
+  for (auto& v : x.span<float>()) v = static_cast<float>(rng.uniform() - 0.7);
+  const graph::Graph exported = graph::parse_onnx(graph::serialize_onnx(fused), "round trip");
+  EXPECT_EQ(exported.nodes.size(), 2u);
+  const core::Tensor want = runtime::Executor(g, {1, runtime::Backend::Reference}).run({x})[0];
+  for (const graph::Graph* candidate : {static_cast<const graph::Graph*>(&fused), &exported})
+    for (const auto backend : {runtime::Backend::Reference, runtime::Backend::Auto}) {
+      const core::Tensor got = runtime::Executor(*candidate, {2, backend}).run({x})[0];
+      ASSERT_EQ(got.shape(), want.shape());
+      for (std::size_t i = 0; i < static_cast<std::size_t>(want.numel()); ++i)
+        ASSERT_EQ(got.span<float>()[i], want.span<float>()[i]) << i;
+    }
+}
+
 // DenseNet's BN-ReLU pairs fuse into the BatchNormalization; the reference result is unchanged (the fused
 // kernel clamps the same double value before rounding: max(fl(v), 0) = fl(max(v, 0))).
 TEST(Passes, FuseReluIntoBatchnormPreservesOutputs) {

@@ -129,6 +129,19 @@ TEST(OpPool, BlockedMaxMatchesReferenceExactly) {
   check_blocked_pool("MaxPool", {1, 1, 11, 11}, window(2, 1, 1, 2), 14);     // dilation
 }
 
+// graph::fuse_pad_into_maxpool's zero padding (edgeq_pad_zero): a window reaching into the padding is
+// max(taps, 0); asymmetric pads, stride 2 (ResNet / DenseNet's pool1) and ceil-mode overhang (not padding).
+TEST(OpPool, BlockedMaxWithZeroPaddingMatchesReferenceExactly) {
+  auto resnet = window(3, 2, 0);
+  resnet["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
+  resnet["edgeq_pad_zero"] = std::int64_t{1};
+  check_blocked_pool("MaxPool", {1, 2, 12, 12}, resnet, 15);
+  auto asymmetric = window(3, 1, 0, 1, 1);
+  asymmetric["pads"] = std::vector<std::int64_t>{0, 2, 1, 0};
+  asymmetric["edgeq_pad_zero"] = std::int64_t{1};
+  check_blocked_pool("MaxPool", {2, 1, 9, 10}, asymmetric, 16);
+}
+
 TEST(OpPool, BlockedAverageWithinSumBound) {
   auto include = window(3, 1, 1);
   include["count_include_pad"] = std::int64_t{1};

@@ -296,6 +296,7 @@ BlockedLayout blocked_support(const PrepareContext& ctx) {
   if (!n.domain.empty() || type != core::DType::F32) return BlockedLayout::No;
   const std::string& op = n.op_type;
   if (op == "Conv" || op == "GlobalAveragePool") return BlockedLayout::PerTensor;
+  if (op == "MaxPool" && n.attr_int("edgeq_pad_zero", 0)) return BlockedLayout::BlockedOnly;  // edgeq's loop
   if (op == "MaxPool" || op == "AveragePool" || op == "BatchNormalization" || op == "Relu" ||
       op == "LeakyRelu" || op == "Clip" || op == "Sigmoid" || op == "Tanh")
     return BlockedLayout::Uniform;

@@ -36,6 +36,7 @@ std::unique_ptr<Kernel> make_pool(const PrepareContext& c) {
   const auto xt = c.graph.info(node.inputs[0]).dtype;
   const dt type = xt == core::DType::I8 ? dt::s8 : xt == core::DType::U8 ? dt::u8 : dt::f32;
   if (xt != core::DType::F32 && (type == dt::f32 || node.op_type != "MaxPool")) return nullptr;
+  if (node.attr_int("edgeq_pad_zero", 0)) return nullptr;  // zero padding: not a oneDNN pooling
   if (node.op_type == "AveragePool")
     alg = node.attr_int("count_include_pad", 0) ? dnnl::algorithm::pooling_avg_include_padding
                                                 : dnnl::algorithm::pooling_avg_exclude_padding;

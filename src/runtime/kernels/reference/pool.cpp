@@ -1,5 +1,5 @@
-// MaxPool (padding never wins), AveragePool (count_include_pad: divide by the full window, else by the
-// in-bounds count) and GlobalAveragePool.
+// MaxPool (padding never wins, or counts as zeros with edgeq_pad_zero), AveragePool (count_include_pad:
+// divide by the full window, else by the in-bounds count) and GlobalAveragePool.
 #include <limits>
 
 #include "edgeq/graph/geometry.hpp"
@@ -14,6 +14,7 @@ void pool(KernelContext& c) {
   const auto n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   const graph::Window2d win = graph::resolve_window(c.node, h, w, 1, 1);
   const bool include_pad = c.node.attr_int("count_include_pad", 0) != 0;
+  const bool pad_zero = Max && c.node.attr_int("edgeq_pad_zero", 0) != 0;  // graph::fuse_pad_into_maxpool
   const T* xp = x.data<T>();
   T* yp = c.outputs[0]->data<T>();
   parallel(c, static_cast<std::size_t>(n * ch), [&](std::size_t plane) {
@@ -29,7 +30,8 @@ void pool(KernelContext& c) {
           ++count;
         });
         if (!Max) acc /= static_cast<double>(include_pad ? window : std::max<std::int64_t>(count, 1));
-        out[oy * win.out_w + ox] = static_cast<T>(acc);  // exact for integer maxima
+        if (pad_zero && count < window) acc = std::max(acc, 0.0);  // a padded tap is a zero
+        out[oy * win.out_w + ox] = static_cast<T>(acc);            // exact for integer maxima
       }
   });
 }

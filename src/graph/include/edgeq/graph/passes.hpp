@@ -31,6 +31,14 @@ int fuse_residual_add(Graph& graph);
 /// the number of Pad nodes removed.
 int fuse_pad_into_conv(Graph& graph);
 
+/// Folds a zero constant Pad of the spatial axes of a float 4-D tensor into the MaxPool that is its only
+/// reader when the MaxPool has no padding of its own (Keras' ZeroPadding2D + MaxPooling2D in ResNet and
+/// DenseNet): the MaxPool gets the Pad's pads and the edgeq-internal attribute edgeq_pad_zero = 1, meaning
+/// its padded taps are zeros (not ONNX's "padding never wins"); a window reaching into the padding is
+/// max(taps, 0). ONNX export writes such a node back as Pad + MaxPool. Returns the number of Pad nodes
+/// removed.
+int fuse_pad_into_maxpool(Graph& graph);
+
 /// Rewrites every remaining BatchNormalization of a 4-D tensor with constant parameters (one that follows a
 /// Concat or an Add, as in DenseNet and ResNet V2) as the equivalent depthwise 1x1 Conv (W[c] = g[c],
 /// b[c] = beta[c] - mean[c] g[c]), an op integer runtimes have. Returns the number rewritten.
