@@ -27,6 +27,23 @@ inline core::Tensor abs_copy(const core::Tensor& t) {
   return a;
 }
 
+/// NCHW -> oneDNN's blocked layout nChw{b}c (channels a multiple of b), or back when `back`.
+inline core::Tensor to_blocked(const core::Tensor& t, std::int64_t b, bool back) {
+  const auto& s = t.shape();
+  core::Tensor o(core::DType::F32, s);
+  const std::int64_t n = s[0], c = s[1], hw = s[2] * s[3];
+  const float* in = t.data<float>();
+  float* out = o.data<float>();
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t k = 0; k < c; ++k)
+      for (std::int64_t p = 0; p < hw; ++p) {
+        const std::int64_t nchw = (i * c + k) * hw + p,
+                           blocked = ((i * (c / b) + k / b) * hw + p) * b + k % b;
+        out[back ? nchw : blocked] = in[back ? blocked : nchw];
+      }
+  return o;
+}
+
 /// Graph y = op(x, constants...) with x of the given shape.
 inline graph::Graph one_node(const std::string& op, core::Shape x_shape,
                              std::map<std::string, graph::AttrValue> attrs,

@@ -63,22 +63,6 @@ TEST(OpPool, GlobalAverageWithinSumBound) {
 // The blocked-layout pools (edgeq's loop, nChw8c / nChw16c) against the reference on NCHW: max exact,
 // averages within the sum bound; dilation, ceil-mode overhang and both padding counts.
 namespace {
-core::Tensor to_blocked(const core::Tensor& t, std::int64_t b, bool back) {
-  const auto& s = t.shape();
-  core::Tensor o(core::DType::F32, s);
-  const std::int64_t n = s[0], c = s[1], hw = s[2] * s[3];
-  const float* in = t.data<float>();
-  float* out = o.data<float>();
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t k = 0; k < c; ++k)
-      for (std::int64_t p = 0; p < hw; ++p) {
-        const std::int64_t nchw = (i * c + k) * hw + p,
-                           blocked = ((i * (c / b) + k / b) * hw + p) * b + k % b;
-        out[back ? nchw : blocked] = in[back ? blocked : nchw];
-      }
-  return o;
-}
-
 void check_blocked_pool(const std::string& op, core::Shape x, std::map<std::string, graph::AttrValue> attrs,
                         std::uint64_t seed) {
   if (!runtime::fast_kernels_available()) GTEST_SKIP() << "built without oneDNN";
@@ -92,11 +76,11 @@ void check_blocked_pool(const std::string& op, core::Shape x, std::map<std::stri
   auto fast = runtime::make_fast_kernel(pc);
   ASSERT_TRUE(fast);
   EXPECT_STREQ(fast->backend(), "blocked-pool");
-  const auto xb = to_blocked(xin, block, false);
+  const auto xb = test::to_blocked(xin, block, false);
   core::Tensor yb(core::DType::F32, g.info("y").shape);
   runtime::KernelContext fc{g.nodes[0], {&xb}, {&yb}, nullptr};
   fast->run(fc);
-  const auto y = to_blocked(yb, block, true);
+  const auto y = test::to_blocked(yb, block, true);
   const auto ref = test::run_on(g, xin, runtime::Backend::Reference);
   const auto bound = test::run_on(g, test::abs_copy(xin), runtime::Backend::Reference);
   const auto k = std::get<std::vector<std::int64_t>>(attrs.at("kernel_shape"));

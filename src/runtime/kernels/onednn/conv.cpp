@@ -1,7 +1,8 @@
 // oneDNN convolution: activations in NCHW or oneDNN's blocked layout as the executor chose for each side,
 // weights reordered once into the primitive's preferred layout, bias, residual (binary-add post-op) and
-// activation fused; small output planes (<= 16 pixels) as im2col + GEMM on NCHW. Used when the weights (and
-// bias) are constants.
+// activation fused; small output planes (<= 16 pixels) as im2col + GEMM on NCHW; 3x3 stride-1 convolutions
+// between blocked activations as Winograd F(2x2, 3x3) (winograd_conv.cpp). Used when the weights (and bias)
+// are constants.
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -108,6 +109,7 @@ std::unique_ptr<Kernel> make_conv(const PrepareContext& c) {
     if (it == c.graph.initializers.end()) return nullptr;
     b = &it->second;
   }
+  if (auto k = make_winograd_conv(c, w->second, b)) return k;
   return std::make_unique<ConvKernel>(c, w->second, b);
 }
 
