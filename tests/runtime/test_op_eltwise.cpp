@@ -83,6 +83,48 @@ TEST(OpBatchNorm, WithinRoundingBound) {
   }
 }
 
+// edgeq's blocked-layout BatchNormalization (+ fused ReLU, DenseNet's BN-ReLU) within the same bound; planes
+// of 63 and 169 pixels (one and several work chunks), batch 2.
+TEST(OpBatchNorm, BlockedWithinRoundingBound) {
+  if (!runtime::fast_kernels_available()) GTEST_SKIP();
+  const std::int64_t block = runtime::fast_kernel_channel_block();
+  for (const bool relu : {false, true})
+    for (const core::Shape& s : {core::Shape{2, 2 * block, 7, 9}, core::Shape{1, block, 13, 13}}) {
+      const std::int64_t c = s[1], inner = s[2] * s[3];
+      auto scale = test::random_tensor({c}, 11), beta = test::random_tensor({c}, 12),
+           mean = test::random_tensor({c}, 13);
+      auto var = test::abs_copy(test::random_tensor({c}, 14));
+      for (auto& v : var.span<float>()) v += 0.1f;
+      const float eps = 1e-3f;
+      std::map<std::string, graph::AttrValue> attrs{{"epsilon", eps}};
+      if (relu) attrs["edgeq_activation"] = std::string("Relu");
+      const auto g = test::one_node("BatchNormalization", s, attrs, {scale, beta, mean, var});
+      runtime::PrepareContext pc{g, g.nodes[0], 2};
+      pc.blocked_inputs = {true, false, false, false, false};
+      pc.blocked_outputs = {true};
+      auto fast = runtime::make_fast_kernel(pc);
+      ASSERT_TRUE(fast);
+      ASSERT_STREQ(fast->backend(), "blocked-bn");
+      const auto x = test::random_tensor(s, 15);
+      const auto xb = test::to_blocked(x, block, false);
+      core::Tensor yb(core::DType::F32, s);
+      runtime::KernelContext fc{g.nodes[0], {&xb}, {&yb}, nullptr};
+      fast->run(fc);
+      const auto y = test::to_blocked(yb, block, true);
+      const auto ref = test::run_on(g, x, runtime::Backend::Reference);
+      for (std::int64_t i = 0; i < ref.numel(); ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        const auto k = static_cast<std::size_t>((i / inner) % c);
+        const double gk = scale.span<float>()[k] / std::sqrt(static_cast<double>(var.span<float>()[k]) + eps);
+        const double xm = (x.span<float>()[u] - mean.span<float>()[k]) * gk;
+        const double e = ref.span<float>()[u];
+        ASSERT_LE(std::abs(y.span<float>()[u] - e),
+                  runtime::batchnorm_tolerance(xm, beta.span<float>()[k], e))
+            << "relu " << relu << " element " << i;
+      }
+    }
+}
+
 // Conv + Relu / Clip fused (fast backend) vs the two separate reference ops.
 TEST(OpConv, FusedActivationMatchesSeparateOps) {
   if (!runtime::fast_kernels_available()) GTEST_SKIP();

@@ -256,6 +256,8 @@ std::unique_ptr<Kernel> make_fast_kernel(const PrepareContext& ctx) {
     if (op == "GlobalAveragePool") return onednn::make_global_average_pool(ctx);
     if (op == "Concat") return onednn::make_concat(ctx);
     if (op == "Pad") return onednn::make_blocked_zero_pad(ctx);
+    if (op == "BatchNormalization")
+      if (auto k = onednn::make_blocked_batchnorm(ctx)) return k;
     return onednn::make_eltwise(ctx);
   } catch (const dnnl::error&) {
     return nullptr;  // oneDNN has no implementation for this configuration: the reference kernel runs it

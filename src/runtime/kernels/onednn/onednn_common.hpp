@@ -143,6 +143,9 @@ std::unique_ptr<Kernel> make_nhwc_pad(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_quantize_linear(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_gemm(const PrepareContext& ctx);
 std::unique_ptr<Kernel> make_pool(const PrepareContext& ctx);
+/// Float32 inference BatchNormalization (+ fused ReLU) with constant parameters on blocked activations
+/// (edgeq's loop); nullptr otherwise.
+std::unique_ptr<Kernel> make_blocked_batchnorm(const PrepareContext& ctx);
 /// Float32 MaxPool / AveragePool on blocked activations (edgeq's loop; nullptr unless input and output are
 /// blocked).
 std::unique_ptr<Kernel> make_blocked_pool(const PrepareContext& ctx);
