@@ -104,14 +104,15 @@ with tempfile.TemporaryDirectory() as tmp:
             compare(name + " vs ORT", ours, ort_run(path, x))
 
     zoo = [("jet_mlp", "16"), ("nunet_s", "3x200x200"), ("nunet_m", "3x200x200"), ("mobilenetv2", "3x64x64"),
-           ("resnet50v2", "3x64x64"), ("densenet169", "3x64x64"), ("inceptionv3", "3x75x75")]
+           ("resnet50v2", "3x64x64"), ("densenet169", "3x64x64"), ("inceptionv3", "3x75x75"),
+           ("resnet50v2", "3x112x112")]  # 112: both Winograd variants (28x28 planes F(4x4,3x3), 14x14 and 7x7 F(2x2,3x3))
     for model, shape in zoo:
-        path = os.path.join(tmp, model + ".onnx")
+        path = os.path.join(tmp, f"{model}_{shape}.onnx")
         subprocess.run([edgeq, "-q", "zoo", "export", model, "--input", shape, "--classes", "3", "--seed", "7",
                         "--out", path], check=True)
         x = rng.rand(2, *[int(d) for d in shape.split("x")]).astype(np.float32)
         compare(f"zoo {model} {shape} vs ORT", edgeq_predict(path, x, tmp), ort_run(path, x))
-        logits = strip_softmax(path, os.path.join(tmp, model + "_logits.onnx"))
+        logits = strip_softmax(path, os.path.join(tmp, f"{model}_{shape}_logits.onnx"))
         compare(f"zoo {model} {shape} logits vs ORT", edgeq_predict(logits, x, tmp), ort_run(logits, x))
 
 print(f"{len(failures)} failed" if failures else "all peer comparisons passed")

@@ -1,7 +1,7 @@
-// Winograd F(2x2, 3x3) convolution (blocked activations) against the reference direct convolution, within
-// runtime::winograd_tolerance: gamma_{C + 10} times the Winograd computation on absolute values, which this
-// file evaluates in double (abs_winograd below). Padding (none, one, asymmetric), odd output sizes (tiles
-// overhanging the output), batch 2, bias, ReLU / Clip and a fused residual.
+// Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (blocked activations) against the reference direct
+// convolution, within runtime::winograd_tolerance: gamma_{C + r} times the Winograd computation on absolute
+// values, which this file evaluates in double (abs_winograd below). Padding (none, one, asymmetric), odd
+// output sizes (tiles overhanging the output), batch 2, bias, ReLU / Clip and a fused residual.
 #include <array>
 
 #include "edgeq/runtime/kernel.hpp"
@@ -11,6 +11,7 @@ using namespace edgeq;
 
 namespace {
 struct WinogradCase {
+  int tile;  ///< the variant the runtime picks for this plane (kWinograd4MinTiles)
   core::Shape x;
   std::int64_t out;
   std::vector<std::int64_t> pads;
@@ -18,49 +19,76 @@ struct WinogradCase {
   std::string act;
 };
 
+/// Winograd F(T x T, 3 x 3) matrices with absolute entries: |B^T| (A x A), |G| (A x 3), |A^T| (T x A).
+struct AbsMatrices {
+  int t, a;
+  std::vector<std::vector<double>> bt, g, at;
+};
+
+AbsMatrices abs_matrices(int t) {
+  if (t == 2)
+    return {2,
+            4,
+            {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 1}},
+            {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}},
+            {{1, 1, 1, 0}, {0, 1, 1, 1}}};
+  return {4,
+          6,
+          {{4, 0, 5, 0, 1, 0},
+           {0, 4, 4, 1, 1, 0},
+           {0, 4, 4, 1, 1, 0},
+           {0, 2, 1, 2, 1, 0},
+           {0, 2, 1, 2, 1, 0},
+           {0, 4, 0, 5, 0, 1}},
+          {{1.0 / 4, 0, 0},
+           {1.0 / 6, 1.0 / 6, 1.0 / 6},
+           {1.0 / 6, 1.0 / 6, 1.0 / 6},
+           {1.0 / 24, 1.0 / 12, 1.0 / 6},
+           {1.0 / 24, 1.0 / 12, 1.0 / 6},
+           {0, 0, 1}},
+          {{1, 1, 1, 1, 1, 0}, {0, 1, 1, 2, 2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, 1, 8, 8, 1}}};
+}
+
 /// S[n][o][y][x] = |A^T| (sum_c (|G| |g| |G^T|) o (|B^T| |d| |B|)) |A| + |bias| + |residual| for each output.
-core::Tensor abs_winograd(const core::Tensor& x, const core::Tensor& w, const core::Tensor* b,
-                          const core::Tensor* r, const core::Shape& y, std::int64_t pad_top,
-                          std::int64_t pad_left) {
-  using M4 = std::array<std::array<double, 4>, 4>;
-  const double bt[4][4] = {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 1}};  // |B^T|
-  const double gm[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};  // |G|
-  const double at[2][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}};                              // |A^T|
+core::Tensor abs_winograd(const AbsMatrices& mx, const core::Tensor& x, const core::Tensor& w,
+                          const core::Tensor* b, const core::Tensor* r, const core::Shape& y,
+                          std::int64_t pad_top, std::int64_t pad_left) {
+  const int t = mx.t, a = mx.a;
   const auto& xs = x.shape();
   const std::int64_t n = xs[0], ic = xs[1], h = xs[2], wd = xs[3], oc = y[1], oh = y[2], ow = y[3];
   core::Tensor s(core::DType::F32, y);
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
+  using Mat = std::vector<std::vector<double>>;
   for (std::int64_t img = 0; img < n; ++img)
     for (std::int64_t o = 0; o < oc; ++o)
-      for (std::int64_t ty = 0; ty < (oh + 1) / 2; ++ty)
-        for (std::int64_t tx = 0; tx < (ow + 1) / 2; ++tx) {
-          M4 m{};
+      for (std::int64_t ty = 0; ty < (oh + t - 1) / t; ++ty)
+        for (std::int64_t tx = 0; tx < (ow + t - 1) / t; ++tx) {
+          Mat m(a, std::vector<double>(a, 0.0));
           for (std::int64_t c = 0; c < ic; ++c) {
-            M4 u{}, v{};
-            for (int i = 0; i < 4; ++i)
-              for (int j = 0; j < 4; ++j)
+            Mat u(a, std::vector<double>(a, 0.0)), v(a, std::vector<double>(a, 0.0));
+            for (int i = 0; i < a; ++i)
+              for (int j = 0; j < a; ++j) {
                 for (int k = 0; k < 3; ++k)
                   for (int l = 0; l < 3; ++l)
-                    u[i][j] += gm[i][k] * std::abs(wp[((o * ic + c) * 3 + k) * 3 + l]) * gm[j][l];
-            for (int i = 0; i < 4; ++i)
-              for (int j = 0; j < 4; ++j)
-                for (int k = 0; k < 4; ++k)
-                  for (int l = 0; l < 4; ++l) {
-                    const std::int64_t iy = ty * 2 - pad_top + k, ix = tx * 2 - pad_left + l;
+                    u[i][j] += mx.g[i][k] * std::abs(wp[((o * ic + c) * 3 + k) * 3 + l]) * mx.g[j][l];
+                for (int k = 0; k < a; ++k)
+                  for (int l = 0; l < a; ++l) {
+                    const std::int64_t iy = ty * t - pad_top + k, ix = tx * t - pad_left + l;
                     if (iy >= 0 && iy < h && ix >= 0 && ix < wd)
-                      v[i][j] += bt[i][k] * std::abs(xp[((img * ic + c) * h + iy) * wd + ix]) * bt[j][l];
+                      v[i][j] +=
+                          mx.bt[i][k] * std::abs(xp[((img * ic + c) * h + iy) * wd + ix]) * mx.bt[j][l];
                   }
-            for (int i = 0; i < 4; ++i)
-              for (int j = 0; j < 4; ++j) m[i][j] += u[i][j] * v[i][j];
+                m[i][j] += u[i][j] * v[i][j];
+              }
           }
-          for (int i = 0; i < 2; ++i)
-            for (int j = 0; j < 2; ++j) {
-              const std::int64_t oy = ty * 2 + i, ox = tx * 2 + j;
+          for (int i = 0; i < t; ++i)
+            for (int j = 0; j < t; ++j) {
+              const std::int64_t oy = ty * t + i, ox = tx * t + j;
               if (oy >= oh || ox >= ow) continue;
               double sum = 0;
-              for (int k = 0; k < 4; ++k)
-                for (int l = 0; l < 4; ++l) sum += at[i][k] * m[k][l] * at[j][l];
+              for (int k = 0; k < a; ++k)
+                for (int l = 0; l < a; ++l) sum += mx.at[i][k] * m[k][l] * mx.at[j][l];
               const std::int64_t at_out = ((img * oc + o) * oh + oy) * ow + ox;
               if (b) sum += std::abs(b->data<float>()[o]);
               if (r) sum += std::abs(r->data<float>()[at_out]);
@@ -109,7 +137,7 @@ void check(const WinogradCase& wc, std::uint64_t seed) {
   pc.blocked_outputs = {true};
   auto fast = runtime::make_fast_kernel(pc);
   ASSERT_TRUE(fast);
-  ASSERT_STREQ(fast->backend(), "winograd");
+  ASSERT_STREQ(fast->backend(), wc.tile == 4 ? "winograd4x4" : "winograd2x2");
 
   const auto x = test::random_tensor(xs, seed);
   const auto r = test::random_tensor(ys, seed + 3);
@@ -125,13 +153,14 @@ void check(const WinogradCase& wc, std::uint64_t seed) {
   std::vector<core::Tensor> feed{x};
   if (wc.residual) feed.push_back(r);
   const auto ref = ref_ex.run(feed)[0];
-  const auto bound = abs_winograd(x, g.initializers.at("w"), wc.bias ? &g.initializers.at("b") : nullptr,
-                                  wc.residual ? &r : nullptr, ys, wc.pads[0], wc.pads[1]);
+  const auto bound = abs_winograd(abs_matrices(wc.tile), x, g.initializers.at("w"),
+                                  wc.bias ? &g.initializers.at("b") : nullptr, wc.residual ? &r : nullptr, ys,
+                                  wc.pads[0], wc.pads[1]);
   double worst = 0;
   for (std::int64_t i = 0; i < ref.numel(); ++i) {
     const auto u = static_cast<std::size_t>(i);
     const double want = ref.span<float>()[u], got = y.span<float>()[u];
-    const double tol = runtime::winograd_tolerance(xs[1], bound.span<float>()[u], std::abs(want));
+    const double tol = runtime::winograd_tolerance(wc.tile, xs[1], bound.span<float>()[u], std::abs(want));
     ASSERT_LE(std::abs(got - want), tol) << "element " << i << " winograd " << got << " reference " << want;
     worst = std::max(worst, std::abs(got - want) / tol);
   }
@@ -142,11 +171,15 @@ void check(const WinogradCase& wc, std::uint64_t seed) {
 TEST(OpWinograd, MatchesReferenceWithinErrorBound) {
   // channels and outputs in units of the channel block
   const WinogradCase cases[] = {
-      {{1, 2, 10, 10}, 3, {1, 1, 1, 1}, true, false, "Relu"},  // "same", even output
-      {{1, 1, 9, 7}, 2, {1, 1, 1, 1}, false, false, ""},       // odd sides: tiles overhang the output
-      {{2, 3, 8, 9}, 1, {0, 0, 0, 0}, true, false, "Clip"},    // valid, batch 2
-      {{1, 2, 11, 6}, 2, {0, 1, 2, 0}, true, true, "Relu"},    // asymmetric pads, residual
-      {{1, 32, 7, 7}, 4, {1, 1, 1, 1}, false, true, ""},       // 256 channels (block 8): a long sum
+      {2, {1, 2, 10, 10}, 3, {1, 1, 1, 1}, true, false, "Relu"},   // "same", even output
+      {2, {1, 1, 9, 7}, 2, {1, 1, 1, 1}, false, false, ""},        // odd sides: tiles overhang the output
+      {2, {2, 3, 8, 9}, 1, {0, 0, 0, 0}, true, false, "Clip"},     // valid, batch 2
+      {2, {1, 2, 11, 6}, 2, {0, 1, 2, 0}, true, true, "Relu"},     // asymmetric pads, residual
+      {2, {1, 32, 7, 7}, 4, {1, 1, 1, 1}, false, true, ""},        // 256 channels (block 8): a long sum
+      {4, {1, 2, 24, 24}, 3, {1, 1, 1, 1}, true, false, "Relu"},   // F(4x4, 3x3) from 36 tiles
+      {4, {1, 1, 23, 26}, 2, {0, 1, 2, 0}, true, true, "Clip"},    // odd sides, asymmetric pads, residual
+      {4, {2, 2, 17, 17}, 1, {1, 1, 1, 1}, false, false, ""},      // batch 2
+      {4, {1, 16, 24, 24}, 2, {1, 1, 1, 1}, true, false, "Relu"},  // 128 channels
   };
   std::uint64_t seed = 500;
   for (const auto& c : cases) {
@@ -177,6 +210,6 @@ TEST(OpWinograd, ChosenForBlockedStrideOneConvolutions) {
   ex.run({test::random_tensor({1, 16, 12, 12}, 4)});
   const auto k = ex.kernel_backends();
   ASSERT_EQ(k.size(), 3u);
-  EXPECT_EQ(k[1], "winograd");  // blocked input and output
-  EXPECT_EQ(k[2], "onednn");    // stride 2
+  EXPECT_EQ(k[1], "winograd2x2");  // blocked input and output
+  EXPECT_EQ(k[2], "onednn");       // stride 2
 }

@@ -132,6 +132,11 @@ std::unique_ptr<Kernel> make_conv(const PrepareContext& ctx);
 /// faster than the direct kernel, 9 tiles (6x6, DenseNet169's conv5, 128 -> 32) and 4 tiles (4x4, Inception
 /// V3's 448 -> 384) 0.01 and 0.22 ms slower: too few tiles for the GEMMs to amortise the transforms.
 inline constexpr std::int64_t kWinogradMinTiles = 16;
+/// Fewest 4x4 output tiles for which it runs as F(4x4, 3x3) instead (2.25 instead of 4 multiplications
+/// per output; larger transforms and rounding error). Measured per layer like kWinogradMinTiles: 36 tiles
+/// (22x22, Inception V3, 64 -> 96) 0.05 ms and 49 tiles (25x25, ResNet50V2's conv3, 128 channels) 0.17 ms
+/// faster than F(2x2, 3x3); 16 tiles (13x13, ResNet50V2's conv4) 0.06 ms slower.
+inline constexpr std::int64_t kWinograd4MinTiles = 36;
 /// Winograd F(2x2, 3x3) for a float32 3x3 / stride 1 / dilation 1 / group 1 Conv whose input, output (and
 /// residual) are blocked and whose channel counts are multiples of the block; nullptr otherwise.
 std::unique_ptr<Kernel> make_winograd_conv(const PrepareContext& ctx, const Tensor& w, const Tensor* b);

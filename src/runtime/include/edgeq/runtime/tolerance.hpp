@@ -26,20 +26,25 @@ inline double dot_tolerance(std::int64_t k, double abs_sum, double result_magnit
   return dot_gamma(k) * abs_sum + extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
 }
 
-/// Winograd F(2x2, 3x3) convolution (runtime/kernels/onednn/winograd_conv.cpp) with `channels` input
-/// channels. Every product term passes through at most channels + 10 roundings: the filter transform G g G^T
-/// (computed in double, rounded once), the input transform B^T d B (two stages of two-term sums: 2), the
-/// product (1), the GEMM's sum over the channels (channels - 1), the output transform A^T M A (two stages of
-/// three-term sums: 4), the bias and the residual additions (2). By Higham's Lemma 3.1 and eq. 3.5 applied
-/// term by term, |fl(y) - y| <= gamma_{channels + 10} * S, where S is the same computation on absolute
-/// values: |A^T| (sum_c
-/// (|G| |g_c| |G^T|) o (|B^T| |d_c| |B|)) |A| + |bias| + |residual| (the transforms' entries are 0, +-1 and
-/// +-1/2, so S can exceed sum |w x| of the direct convolution by a small factor; see Barabasz et al., "Error
-/// analysis and improving the accuracy of Winograd convolution for deep neural networks", ACM TOMS 46, 2020).
-/// Plus `extra_ulps` roundings of the result, as dot_tolerance.
-inline double winograd_tolerance(std::int64_t channels, double abs_winograd_sum, double result_magnitude,
-                                 int extra_ulps = 2) {
-  return dot_gamma(channels + 10) * abs_winograd_sum + extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
+/// Winograd F(T x T, 3 x 3) convolution (runtime/kernels/onednn/winograd_conv.cpp, T = 2 or 4) with
+/// `channels` input channels. Every product term passes through at most channels + winograd_roundings(T)
+/// roundings: the filter transform G g G^T (computed in double, rounded once), the input transform B^T d B
+/// (two stages; per stage a term meets 1 rounding for T = 2, at most 3 for T = 4: a multiplication by 5 and
+/// two additions; the factors 2 and 4 are exact), the product (1), the GEMM's sum over the channels (channels
+/// - 1), the output transform A^T M A (two stages of 2 resp. 3 roundings; factors 2, 4, 8 exact), the bias
+/// and the residual additions (2). By Higham's Lemma 3.1 and eq. 3.5 applied term by term, |fl(y) - y| <=
+/// gamma_{channels + r} * S, where S is the same computation on absolute values: |A^T| (sum_c (|G| |g_c|
+/// |G^T|) o (|B^T| |d_c| |B|)) |A| + |bias| + |residual|. S exceeds sum |w x| of the direct convolution by a
+/// factor that grows with T (Barabasz et al., "Error analysis and improving the accuracy of Winograd
+/// convolution for deep neural networks", ACM TOMS 46, 2020), which is why F(4x4, 3x3) is as far as the
+/// runtime goes. Plus `extra_ulps` roundings of the result, as dot_tolerance.
+inline constexpr int winograd_roundings(int tile) {
+  return tile == 2 ? 1 + 2 * 1 + 1 + 2 * 2 + 2 : 1 + 2 * 3 + 1 + 2 * 3 + 2;
+}
+inline double winograd_tolerance(int tile, std::int64_t channels, double abs_winograd_sum,
+                                 double result_magnitude, int extra_ulps = 2) {
+  return dot_gamma(channels + winograd_roundings(tile)) * abs_winograd_sum +
+         extra_ulps * kUnitRoundoff * result_magnitude + 1e-30;
 }
 
 /// Element-wise transcendental functions (sigmoid, tanh): the reference is the correctly rounded double
