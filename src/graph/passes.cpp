@@ -188,7 +188,11 @@ bool is_zero_spatial_pad(const Node& pad) {
 }
 }  // namespace
 
-int fuse_pad_into_conv(Graph& g) {
+namespace {
+/// Removes every zero spatial Pad whose only reader `absorb` accepts: absorb(pad, reader) checks the reader,
+/// gives it the Pad's padding and returns true, or returns false and changes nothing.
+template <typename Absorb>
+int fuse_zero_pads(Graph& g, Absorb absorb) {
   std::map<std::string, std::size_t> reader;
   for (std::size_t i = 0; i < g.nodes.size(); ++i)
     for (const auto& v : g.nodes[i].inputs) reader[v] = i;
@@ -196,48 +200,42 @@ int fuse_pad_into_conv(Graph& g) {
   std::vector<bool> removed(g.nodes.size(), false);
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& pad = g.nodes[i];
-    if (!is_zero_spatial_pad(pad)) continue;
-    const auto p = pad.attr_ints("pads");
-    if (g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0])) continue;
-    Node& conv = g.nodes[reader[pad.outputs[0]]];
-    if (conv.op_type != "Conv" || conv.inputs[0] != pad.outputs[0] ||
-        conv.attr_string("auto_pad", "NOTSET") != "NOTSET")
+    if (!is_zero_spatial_pad(pad) || g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0]))
       continue;
-    auto cp = conv.attr_ints("pads", {0, 0, 0, 0});
-    if (cp.size() != 4) continue;
-    conv.attrs["pads"] = std::vector<std::int64_t>{cp[0] + p[2], cp[1] + p[3], cp[2] + p[6], cp[3] + p[7]};
-    conv.inputs[0] = pad.inputs[0];
+    Node& next = g.nodes[reader[pad.outputs[0]]];
+    if (next.inputs[0] != pad.outputs[0] || !absorb(pad, next)) continue;
+    next.inputs[0] = pad.inputs[0];
     removed[i] = true;
     ++fused;
   }
   return commit_rewrite(g, removed, fused);
 }
+}  // namespace
+
+int fuse_pad_into_conv(Graph& g) {
+  return fuse_zero_pads(g, [](const Node& pad, Node& conv) {
+    const auto cp = conv.attr_ints("pads", {0, 0, 0, 0});
+    if (conv.op_type != "Conv" || conv.attr_string("auto_pad", "NOTSET") != "NOTSET" || cp.size() != 4)
+      return false;
+    const auto p = pad.attr_ints("pads");
+    conv.attrs["pads"] = std::vector<std::int64_t>{cp[0] + p[2], cp[1] + p[3], cp[2] + p[6], cp[3] + p[7]};
+    return true;
+  });
+}
 
 int fuse_pad_into_maxpool(Graph& g) {
-  std::map<std::string, std::size_t> reader;
-  for (std::size_t i = 0; i < g.nodes.size(); ++i)
-    for (const auto& v : g.nodes[i].inputs) reader[v] = i;
-  int fused = 0;
-  std::vector<bool> removed(g.nodes.size(), false);
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& pad = g.nodes[i];
-    if (!is_zero_spatial_pad(pad) || g.info(pad.inputs[0]).dtype != DType::F32) continue;
-    if (g.use_count(pad.outputs[0]) != 1 || !reader.count(pad.outputs[0])) continue;
-    Node& pool = g.nodes[reader[pad.outputs[0]]];
+  return fuse_zero_pads(g, [&g](const Node& pad, Node& pool) {
     const auto own = pool.attr_ints("pads", {0, 0, 0, 0});
-    if (pool.op_type != "MaxPool" || !pool.domain.empty() || pool.inputs[0] != pad.outputs[0] ||
+    if (g.info(pad.inputs[0]).dtype != DType::F32 || pool.op_type != "MaxPool" || !pool.domain.empty() ||
         pool.attr_string("auto_pad", "NOTSET") != "NOTSET" || pool.has("edgeq_pad_zero") ||
         (pool.outputs.size() > 1 && !pool.outputs[1].empty()) ||
         std::any_of(own.begin(), own.end(), [](auto v) { return v != 0; }))
-      continue;
+      return false;
     const auto p = pad.attr_ints("pads");
     pool.attrs["pads"] = std::vector<std::int64_t>{p[2], p[3], p[6], p[7]};
     pool.attrs["edgeq_pad_zero"] = std::int64_t{1};
-    pool.inputs[0] = pad.inputs[0];
-    removed[i] = true;
-    ++fused;
-  }
-  return commit_rewrite(g, removed, fused);
+    return true;
+  });
 }
 
 void remove_unused_initializers(Graph& g) {
