@@ -6,15 +6,14 @@
 // three profiled runs), which recomputes g on every run and splits small planes unevenly. The formula is
 // oneDNN's, so runtime::batchnorm_tolerance bounds both against the reference.
 #include <cmath>
-#include <cstring>
 #include <vector>
 
+#include "blocked_simd.hpp"
 #include "onednn_common.hpp"
 
 namespace edgeq::runtime::onednn {
 
 namespace {
-using v8f = float __attribute__((vector_size(32)));
 
 /// Pixels per work item: small enough to balance two threads on a 6x6 plane, large enough to amortise.
 constexpr std::int64_t kChunk = 64;
@@ -33,18 +32,18 @@ __attribute__((always_inline)) inline void chunk(const Params& p, const float* x
   const std::int64_t last = std::min(first + kChunk, p.pixels), cb = plane % p.blocks;
   v8f g[B / 8], m[B / 8], b[B / 8];
   for (int v = 0; v < B / 8; ++v) {
-    std::memcpy(&g[v], p.g + cb * B + 8 * v, sizeof(v8f));
-    std::memcpy(&m[v], p.mean + cb * B + 8 * v, sizeof(v8f));
-    std::memcpy(&b[v], p.beta + cb * B + 8 * v, sizeof(v8f));
+    load8(g[v], p.g + cb * B + 8 * v);
+    load8(m[v], p.mean + cb * B + 8 * v);
+    load8(b[v], p.beta + cb * B + 8 * v);
   }
   const std::int64_t base = plane * p.pixels * B;
   for (std::int64_t px = first; px < last; ++px)
     for (int v = 0; v < B / 8; ++v) {
       v8f t;
-      std::memcpy(&t, x + base + px * B + 8 * v, sizeof t);
+      load8(t, x + base + px * B + 8 * v);
       t = (t - m[v]) * g[v] + b[v];
       if (p.relu) t = t > 0.0f ? t : v8f{};
-      std::memcpy(y + base + px * B + 8 * v, &t, sizeof t);
+      store8(y + base + px * B + 8 * v, t);
     }
 }
 
@@ -87,7 +86,7 @@ class BlockedBatchNorm final : public Kernel {
  private:
   std::vector<float> mean_, beta_, g_;
   Params p_{};
-  bool avx2_ = __builtin_cpu_supports("avx2");
+  bool avx2_ = cpu_has_avx2();
 };
 }  // namespace
 

@@ -6,18 +6,16 @@
 // the difference. The window has the reference's semantics (graph::for_each_window_tap: dilations, ceil-mode
 // overhang, count_include_pad counting the declared padding only; edgeq_pad_zero: padded taps are zeros).
 #include <algorithm>
-#include <cstring>
 #include <limits>
 #include <vector>
 
+#include "blocked_simd.hpp"
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
 namespace edgeq::runtime::onednn {
 
 namespace {
-
-using v8f = float __attribute__((vector_size(32)));
 
 /// Window taps of every output row and column (graph::axis_taps, the reference's window walk), computed once
 /// at prepare time, and for each kernel column kx the range of output columns whose window holds it in bounds
@@ -59,24 +57,24 @@ __attribute__((always_inline)) inline void pool_row(const graph::Window2d& w, co
   const std::int64_t by = oy * w.sh - w.pad_top;
   const graph::AxisTaps ty = taps.rows[static_cast<std::size_t>(oy)];
   const v8f init = v8f{} + (kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-  for (std::int64_t i = 0; i < w.out_w * V; ++i) std::memcpy(out + 8 * i, &init, sizeof init);
+  for (std::int64_t i = 0; i < w.out_w * V; ++i) store8(out + 8 * i, init);
   for (std::int64_t ky = ty.first; ky < ty.last; ++ky) {
     const float* row = in + (by + ky * w.dh) * wd * B;
     for (std::int64_t kx = 0; kx < w.kw; ++kx) {
-      // Locals: the stores through `out` may alias anything the compiler cannot see (memcpy).
+      // Locals: the stores through `out` (byte copies) may alias anything the compiler cannot see.
       const std::int64_t lo = taps.kx_lo[static_cast<std::size_t>(kx)],
                          hi = taps.kx_hi[static_cast<std::size_t>(kx)], step = w.sw * B;
       const float* p = row + (lo * w.sw - w.pad_left + kx * w.dw) * B;
       for (std::int64_t ox = lo; ox < hi; ++ox, p += step)
         for (int v = 0; v < V; ++v) {
           v8f t, acc;
-          std::memcpy(&t, p + 8 * v, sizeof t);
-          std::memcpy(&acc, out + ox * B + 8 * v, sizeof acc);
+          load8(t, p + 8 * v);
+          load8(acc, out + ox * B + 8 * v);
           if constexpr (kMax)
             acc = acc < t ? t : acc;
           else
             acc += t;
-          std::memcpy(out + ox * B + 8 * v, &acc, sizeof acc);
+          store8(out + ox * B + 8 * v, acc);
         }
     }
   }
@@ -88,9 +86,9 @@ __attribute__((always_inline)) inline void pool_row(const graph::Window2d& w, co
       if (row_taps * (tx.last - tx.first) == ty.counted * tx.counted) continue;  // no padded tap
       for (int v = 0; v < V; ++v) {
         v8f acc;
-        std::memcpy(&acc, out + ox * B + 8 * v, sizeof acc);
+        load8(acc, out + ox * B + 8 * v);
         acc = acc < 0.0f ? v8f{} : acc;
-        std::memcpy(out + ox * B + 8 * v, &acc, sizeof acc);
+        store8(out + ox * B + 8 * v, acc);
       }
     }
   } else {
@@ -100,9 +98,9 @@ __attribute__((always_inline)) inline void pool_row(const graph::Window2d& w, co
       const auto div = static_cast<float>(include_pad ? ty.counted * tx.counted : valid);
       for (int v = 0; v < V; ++v) {
         v8f acc;
-        std::memcpy(&acc, out + ox * B + 8 * v, sizeof acc);
+        load8(acc, out + ox * B + 8 * v);
         acc /= div;
-        std::memcpy(out + ox * B + 8 * v, &acc, sizeof acc);
+        store8(out + ox * B + 8 * v, acc);
       }
     }
   }
@@ -149,7 +147,7 @@ class BlockedPool final : public Kernel {
   graph::Window2d w_;
   PoolTaps taps_;
   bool include_pad_, pad_zero_;
-  bool avx2_ = __builtin_cpu_supports("avx2");
+  bool avx2_ = cpu_has_avx2();
 };
 
 template <int B>

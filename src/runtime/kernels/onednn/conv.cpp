@@ -28,11 +28,9 @@ class ConvKernel final : public ReorderingKernel {
     user_dst_ = dnnl::memory::desc(dims_of(y), dt::f32, activation_tag(blocked_dst));
     const dnnl::memory::desc w_any = conv_weight_desc(w.shape(), group, dt::f32, true),
                              b_md({y[1]}, dt::f32, tag::x);
-    dnnl::primitive_attr attr;
-    dnnl::post_ops ops;
     const auto primitive = [&](tag src_tag, tag dst_tag) {
       const dnnl::memory::desc src_md(dims_of(x), dt::f32, src_tag), dst_md(dims_of(y), dt::f32, dst_tag);
-      ops = dnnl::post_ops();
+      dnnl::post_ops ops;
       if (residual) ops.append_binary(dnnl::algorithm::binary_add, dst_md);
       const std::string act = node.attr_string("edgeq_activation", "");
       if (act == "Relu")
@@ -40,6 +38,7 @@ class ConvKernel final : public ReorderingKernel {
       else if (!act.empty())
         ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, node.attr_float("edgeq_clip_min", 0),
                            node.attr_float("edgeq_clip_max", 0));
+      dnnl::primitive_attr attr;
       attr.set_post_ops(ops);
       return dnnl::convolution_forward::primitive_desc(
           convolution_desc(src_md, w_any, b ? &b_md : nullptr, dst_md, node, x, y, w.shape()[2],

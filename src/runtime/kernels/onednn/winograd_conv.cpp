@@ -8,10 +8,10 @@
 // difference by the error analysis in runtime/tolerance.hpp (winograd_tolerance).
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 #include <vector>
 
+#include "blocked_simd.hpp"
 #include "edgeq/graph/geometry.hpp"
 #include "onednn_common.hpp"
 
@@ -20,16 +20,6 @@ namespace edgeq::runtime::onednn {
 namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
-using v8f = float __attribute__((vector_size(32)));
-
-// Vectors by reference: a vector argument or return value by value changes the ABI warning-free builds
-// reject (-Wpsabi).
-inline void load8(v8f& v, const float* p) {
-  std::memcpy(&v, p, sizeof v);
-}
-inline void store8(float* p, const v8f& v) {
-  std::memcpy(p, &v, sizeof v);
-}
 
 /// Winograd F(T x T, 3 x 3) along one axis: Lavin & Gray's B^T (input, A = T + 2 points), A^T (output) and G
 /// (filter, in double). Written out so that zero coefficients cost nothing; the sums are grouped to keep
@@ -305,7 +295,7 @@ class WinogradConv final : public Kernel {
   Activation act_;
   float lo_, hi_;
   bool residual_;
-  bool avx2_ = __builtin_cpu_supports("avx2");
+  bool avx2_ = cpu_has_avx2();
   dnnl::matmul matmul_;
   dnnl::memory weights_, v_, m_;
   std::int64_t v_floats_ = 0, m_floats_ = 0;
